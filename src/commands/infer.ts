@@ -5,6 +5,7 @@ import { selectBackends, type BackendChoice } from '../core/backends.js';
 import { omniHome } from '../core/config.js';
 import { resolveDevice } from '../core/device.js';
 import { InputError, OmniError } from '../core/errors.js';
+import { BUNDLED_NOTICE, bundledNanoFolder, missingNanoDetail, NANO_BACKENDS, SHIP_COMMAND, type BundledRole } from '../core/models/bundled.js';
 import { numberFlag, requirePath } from '../core/input-checks.js';
 import { infer, type InferOptions } from '../core/pipeline/infer.js';
 import type { InferTaskRequest, VosPromptVariant, GroundingPromptStyle } from '../core/pipeline/prompts.js';
@@ -40,9 +41,9 @@ export default class Infer extends BaseCommand {
     policy: sharedFlags.policy,
     segmenter: sharedFlags.segmenter,
     device: sharedFlags.device,
-    model: Flags.string({ description: 'Policy model (System 1): a local folder, store name or hub id. Default: config "models.policy".', helpValue: '<ref>' }),
+    model: Flags.string({ description: 'Policy model (System 1): a local folder, store name, hub id or nano. Default: config "models.policy", else the bundled nano policy.', helpValue: '<ref>' }),
     'grounding-model': Flags.string({ description: 'A separate grounding model (System 2) for the policy backend. Default: the policy model itself.', helpValue: '<ref>' }),
-    'segmenter-model': Flags.string({ description: 'Segmenter model. Default: config "models.segmenter", else the backend\'s own.', helpValue: '<ref>' }),
+    'segmenter-model': Flags.string({ description: 'Segmenter model. Default: config "models.segmenter", else the bundled nano segmenter (sam2 backend) or the backend\'s own.', helpValue: '<ref>' }),
     out: Flags.string({ description: 'Write result.json, masks and overlay.mp4 into this folder.', helpValue: '<dir>' }),
     json: Flags.boolean({ description: 'Print result.json to stdout.', default: false }),
     rle: Flags.boolean({ description: 'Write masks as COCO RLE JSON instead of PNG files.', default: false }),
@@ -89,8 +90,9 @@ export default class Infer extends BaseCommand {
     const log = (message: string) => (spinner.isSpinning ? (spinner.text = message) : process.stderr.write(`${message}\n`));
     const warn = (message: string) => this.printWarning(spinner, message);
 
+    const onBundled = bundledNoticeOnce((message) => process.stderr.write(`${message}\n`));
     const create = <K extends 'policy' | 'segmenter'>(kind: K, choice: BackendChoice, model: string | undefined) =>
-      createBackend(registry, kind, choice, { device, model, loaded, log, warn });
+      createBackend(registry, kind, choice, { device, model, loaded, log, warn, onBundled });
     const policy = await create('policy', backends.policy, flags.model ?? loaded.config.models?.policy);
     const grounding = flags['grounding-model'] ? await create('policy', backends.policy, flags['grounding-model']) : undefined;
     const segmenter = flags.segment ? await create('segmenter', backends.segmenter, flags['segmenter-model'] ?? loaded.config.models?.segmenter) : undefined;
@@ -148,28 +150,62 @@ export default class Infer extends BaseCommand {
   }
 }
 
-/** A policy or segmenter backend for `model` (or the config's); a missing model reads as "no model configured". Also used by `omni eval`. */
+/** Calls `say` with the bundled-models notice the first time a backend falls back to them. */
+export function bundledNoticeOnce(say: (message: string) => void): (role: BundledRole) => void {
+  let said = false;
+  return () => {
+    if (said) return;
+    said = true;
+    say(BUNDLED_NOTICE);
+  };
+}
+
+function configHint(kind: 'policy' | 'segmenter', where: string): string {
+  return kind === 'policy' ? `pass --model <dir> or set {"models": {"policy": "<dir>"}} in ${where}` : `pass --segmenter-model <ref> or set {"models": {"segmenter": "<ref>"}} in ${where}`;
+}
+
+/**
+ * The bundled nano folder for `kind` when no model is given and the selected backend is the one it was built for;
+ * undefined for other backends (they keep their own defaults). A missing bundle is a one-line error.
+ */
+function bundledDefault(kind: 'policy' | 'segmenter', choice: BackendChoice, loaded: LoadedConfig): string | undefined {
+  if (choice.name !== NANO_BACKENDS[kind]) return undefined;
+  const folder = bundledNanoFolder(kind);
+  if (folder) return folder;
+  throw new OmniError(`no ${kind} model configured for the ${choice.name} backend: the bundled nano models are missing (${missingNanoDetail(kind)})`, {
+    exitCode: 2,
+    hint: `${configHint(kind, loaded.path ?? 'omni.config.json')}, or install the nano pair with ${SHIP_COMMAND}`,
+  });
+}
+
+/**
+ * A policy or segmenter backend for `model` (or the config's). With `onBundled`, a missing model means the bundled
+ * nano one (for the backend it was built for; `onBundled` is told); without, or for other backends, a missing model
+ * reads as "no model configured" unless the backend has its own default. Also used by `omni eval` and `omni train`.
+ */
 export async function createBackend<K extends 'policy' | 'segmenter'>(
   registry: BackendRegistry,
   kind: K,
   choice: BackendChoice,
-  context: { device: DeviceName; model: string | undefined; loaded: LoadedConfig; log: (m: string) => void; warn: (m: string) => void },
+  context: { device: DeviceName; model: string | undefined; loaded: LoadedConfig; log: (m: string) => void; warn: (m: string) => void; onBundled?: (role: BundledRole) => void },
 ) {
+  const bundled = context.model === undefined && context.onBundled ? bundledDefault(kind, choice, context.loaded) : undefined;
+  if (bundled) context.onBundled?.(kind);
+  const model = context.model ?? bundled;
   try {
     return await registry.create(kind as BackendKind & K, choice.name, {
       device: context.device,
-      model: context.model,
+      model,
       omniHome: omniHome(),
       options: context.loaded.config.backends?.[choice.name] ?? {},
       log: context.log,
       warn: context.warn,
     });
   } catch (error) {
-    if (context.model !== undefined || !(error instanceof OmniError)) throw error;
-    const where = context.loaded.path ?? 'omni.config.json';
+    if (model !== undefined || !(error instanceof OmniError)) throw error;
     throw new OmniError(`no ${kind} model configured for the ${choice.name} backend: ${error.message}`, {
       exitCode: 2,
-      hint: kind === 'policy' ? `pass --model <dir> or set {"models": {"policy": "<dir>"}} in ${where}` : `pass --segmenter-model <ref> or set {"models": {"segmenter": "<ref>"}} in ${where}`,
+      hint: configHint(kind, context.loaded.path ?? 'omni.config.json'),
       cause: error,
     });
   }

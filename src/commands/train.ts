@@ -32,10 +32,18 @@ export default class Train extends BaseCommand {
   ];
 
   static override flags = {
-    dataset: Flags.string({ ...sharedFlagHelp.dataset, description: 'Dataset backend (repeatable; required unless --resume).', multiple: true }),
+    dataset: Flags.string({
+      ...sharedFlagHelp.dataset,
+      description:
+        'Training dataset (repeatable; required unless --resume): revos, mevis, refavs, refcocog, or revos-grounding (one frame per ReVOS expression as a SegZero image grounding problem).',
+      multiple: true,
+    }),
     'data-root': Flags.string({ description: 'Dataset folder; one per --dataset, in the same order.', helpValue: '<dir>', multiple: true }),
     out: Flags.string({ description: 'Run directory (config, metrics.jsonl, checkpoints).', helpValue: '<dir>' }),
-    resume: Flags.string({ description: 'Continue the run in this directory from its last checkpoint.', helpValue: '<dir>' }),
+    resume: Flags.string({
+      description: 'Continue the run in this directory from its last checkpoint, with its stored settings (only --max-steps, --save-steps, --sample-steps may change).',
+      helpValue: '<dir>',
+    }),
     policy: sharedFlags.policy,
     segmenter: sharedFlags.segmenter,
     device: sharedFlags.device,
@@ -49,7 +57,7 @@ export default class Train extends BaseCommand {
     'num-generations': num('Completions per prompt (the GRPO group size G).', '8'),
     temperature: num('Sampling temperature of the rollouts.', '1.0'),
     'top-p': num('Nucleus sampling of the rollouts.', '0.95'),
-    'avs-temperature': num('Sampling temperature for RefAVS batches.', '0.45'),
+    'avs-temperature': optionalNum("Sampling temperature of RefAVS batches (the authors' AVS_TEMPERATURE, 0.45 in their script, used with FUSE_TEMPERATURE=true); default: --temperature."),
     beta: num('KL coefficient (k3 estimator against the reference model).', '0.04'),
     lr: num('AdamW learning rate (cosine schedule).', '1e-6'),
     'weight-decay': num('AdamW weight decay.', '0.01'),
@@ -67,6 +75,7 @@ export default class Train extends BaseCommand {
     seed: num('Random seed; the same seed and data give the same metrics on CPU.', '42'),
     from: Flags.string({ description: 'Checkpoint folder (config.json + safetensors + tokenizer) of the policy to train.', helpValue: '<dir>' }),
     'grounding-model': Flags.string({ description: 'Model of the policy backend that serves as System 2 (grounding) in the rewards; default: the configured policy model.', helpValue: '<ref>' }),
+    'segmenter-model': Flags.string({ description: 'Segmenter model for R_G (alpha_g > 0); default: config "models.segmenter", else the backend\'s own.', helpValue: '<ref>' }),
     'batch-size': num('Prompts per optimizer step (each with its G completions; gradients accumulate over them).', '1'),
     epochs: num('Passes over the training problems.', '1'),
     'max-steps': optionalNum('Stop after this many batches.'),
@@ -78,7 +87,9 @@ export default class Train extends BaseCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Train);
+    const { flags, raw } = await this.parse(Train);
+    // Flags typed on the command line, told apart from oclif's defaults (a resumed run refuses changed ones).
+    const explicitFlags = new Set(raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])));
     const resume = flags.resume === undefined ? undefined : requireDirectory(flags.resume, '--resume run directory');
     const names = flags.dataset ?? [];
     const roots = flags['data-root'] ?? [];
@@ -113,7 +124,7 @@ export default class Train extends BaseCommand {
         numGenerations: numberFlag(flags['num-generations'], 'num-generations', { min: 2, integer: true }),
         temperature: numberFlag(flags.temperature, 'temperature', { min: 0, minExclusive: true }),
         topP: numberFlag(flags['top-p'], 'top-p', { min: 0, minExclusive: true, max: 1 }),
-        avsTemperature: numberFlag(flags['avs-temperature'], 'avs-temperature', { min: 0, minExclusive: true }),
+        avsTemperature: flags['avs-temperature'] === undefined ? undefined : numberFlag(flags['avs-temperature'], 'avs-temperature', { min: 0, minExclusive: true }),
       },
       loss: {
         beta: numberFlag(flags.beta, 'beta', { min: 0 }),
@@ -162,14 +173,15 @@ export default class Train extends BaseCommand {
     const command: TrainCommandOptions = {
       ...options,
       objective: options.objective === 'sft' ? 'sft' : 'grpo',
+      explicitFlags,
       trainable: loadTrainablePolicyPlugin,
       openSystem2: async (needsSegmenter) => {
-        const context = { device: device.device, model: flags['grounding-model'], loaded, log: (m: string) => void process.stderr.write(`${m}\n`), warn: (m: string) => void this.warn(m) };
+        const context = { device: device.device, model: flags['grounding-model'] ?? loaded.config.models?.policy, loaded, log: (m: string) => void process.stderr.write(`${m}\n`), warn: (m: string) => void this.warn(m) };
         const grounding = await createBackend(registry, 'policy', policy, context);
         // The run's own alpha_g decides (a resumed run keeps its configuration).
         const choice = needsSegmenter ? (segmenter ?? chooseBackend('segmenter', flags.segmenter, loaded)) : undefined;
         if (choice) assertRegistered(registry, choice);
-        const seg = choice ? await createBackend(registry, 'segmenter', choice, { ...context, model: undefined }) : undefined;
+        const seg = choice ? await createBackend(registry, 'segmenter', choice, { ...context, model: flags['segmenter-model'] ?? loaded.config.models?.segmenter }) : undefined;
         return { grounding, segmenter: seg, close: async () => void (await Promise.all([grounding.close(), seg?.close()])) };
       },
       log: (message) => process.stderr.write(`${message}\n`),

@@ -89,8 +89,8 @@ export interface Completion {
 export interface PolicyBackend {
   readonly name: string;
   generate(messages: ChatMessage[], sampling: SamplingOptions): Promise<Completion[]>;
-  /** Per-token log-probs of given completions after the prompt (reference/old-policy terms). */
-  scoreCompletions?(messages: ChatMessage[], completions: number[][]): Promise<number[][]>;
+  /** Per-token log-probs of given completions after the prompt (reference/old-policy terms); use_audio_in_video as for generate. */
+  scoreCompletions?(messages: ChatMessage[], completions: number[][], options?: Pick<SamplingOptions, 'useAudioInVideo'>): Promise<number[][]>;
   close(): Promise<void>;
 }
 

@@ -22,7 +22,8 @@ describe('omni --help', () => {
     expect(flat).toMatch(/--beta=<number> \[default: 0\.04\]/);
     expect(flat).toMatch(/--lr=<number> \[default: 1e-6\]/);
     expect(flat).toMatch(/--max-grad-norm=<number> \[default: 5\]/);
-    expect(flat).toMatch(/--avs-temperature=<number> \[default: 0\.45\]/);
+    // Off by default as in the authors' script (FUSE_TEMPERATURE=false): RefAVS samples at --temperature unless given.
+    expect(flat).toMatch(/--avs-temperature=<number> Sampling temperature of RefAVS batches/);
   });
 
   it('lists the subcommands of each topic', async () => {

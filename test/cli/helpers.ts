@@ -31,6 +31,8 @@ export function createSandbox(): Sandbox {
     OMNI_DATA_DIR: join(dir, 'oclif-data'),
     OMNI_CONFIG_DIR: join(dir, 'oclif-config'),
     OMNI_CACHE_DIR: join(dir, 'oclif-cache'),
+    // No bundled models unless a test puts some here: the CLI tests must not depend on the shipped models/nano.
+    OMNI_BUNDLED_MODELS: join(dir, 'bundled-models'),
     // vitest sets NODE_ENV=test, which would make oclif look for TypeScript sources instead of dist/.
     NODE_ENV: 'production',
     OMNI_DEBUG: '',

@@ -9,3 +9,6 @@ export * from './vision/index.js';
 export * from './audio/index.js';
 export { FolderMultimodalProcessor, type FolderProcessorOptions } from './processor-binding.js';
 export { QwenTrainablePolicy, type TrainableEstimate } from './trainable.js';
+export * from './nano/index.js';
+export { TrainingMediaEncoders, type TrainingMediaConfig } from './training/media-encoders.js';
+export { useAudioInVideoOf, type TrainingPrompt } from './training/prompt.js';

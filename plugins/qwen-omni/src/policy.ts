@@ -116,8 +116,10 @@ export class QwenOmniPolicy implements PolicyBackend {
     }));
   }
 
-  async scoreCompletions(messages: ChatMessage[], completions: number[][]): Promise<number[][]> {
-    return scoreCompletions(this.model, await this.prompt(messages), completions, { padTokenId: this.defaults.padTokenId ?? this.tokenizer.special.pad?.id });
+  /** Scores against the prompt generate() builds for the same messages and use_audio_in_video (default false, as there). */
+  async scoreCompletions(messages: ChatMessage[], completions: number[][], options: Pick<SamplingOptions, 'useAudioInVideo'> = {}): Promise<number[][]> {
+    const prompt = await this.prompt(messages, options.useAudioInVideo ?? false);
+    return scoreCompletions(this.model, prompt, completions, { padTokenId: this.defaults.padTokenId ?? this.tokenizer.special.pad?.id });
   }
 
   async close(): Promise<void> {

@@ -1,22 +1,19 @@
 /**
- * The qwen-omni thinker as the training loop's TrainablePolicy: the scoring graph (buildQwen2LogProbGraph), text
- * prompts through the checkpoint's chat template and tokenizer, right-padded scoring batches, and generation
- * through an in-memory merged decoder whose trained tensors (LoRA adapters or full weights) are graph inputs fed
- * with the trainer's current values at every run.
- *
- * Prompts are text-only for now: messages with image/video/audio parts are rejected (the multimodal processor
- * needs the vision and audio encoders wired in here).
+ * The qwen-omni thinker as the training loop's TrainablePolicy: the scoring graph (buildQwen2LogProbGraph), prompts
+ * through the checkpoint's chat template and tokenizer (with image, video and audio parts through the same
+ * multimodal processor inference uses: prepareMultimodalPrompt over the checkpoint's frozen towers, see
+ * training/media-encoders.ts), right-padded scoring batches on the prompts' own embeddings and TMRoPE positions, and
+ * generation through an in-memory merged decoder whose trained tensors (LoRA adapters or full weights) are graph
+ * inputs fed with the trainer's current values at every run.
  */
 import { copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GraphSession,
-  InputError,
   isTargetModule,
   writeSafetensors,
   type ChatMessage,
-  type EncodedPrompt,
   type GeneratedCompletion,
   type GenerateRequest,
   type Graph,
@@ -37,6 +34,9 @@ import { asFloat32, int64Tensor } from './generate/tensors.js';
 import { buildEmbedTokens, buildQwen2Decoder, buildQwen2LogProbGraph, COPIED_FILES, expectedTextTensors, openTextCheckpoint, readDecoderWeights, type DecoderWeights } from './model/index.js';
 import { checkpointTensorName, type TextCheckpoint } from './model/weights.js';
 import { QwenTokenizer } from './tokenizer.js';
+import { prepareMultimodalPrompt, type AudioEncoder, type VisionEncoder } from './processor/prepare.js';
+import { TrainingMediaEncoders } from './training/media-encoders.js';
+import { hasMedia, scoringRows, textTrainingPrompt, useAudioInVideoOf, type TrainingPrompt } from './training/prompt.js';
 
 export interface TrainableEstimate {
   description: string;
@@ -46,16 +46,14 @@ export interface TrainableEstimate {
   loraParameters: number;
 }
 
-interface QwenPrompt extends EncodedPrompt {
-  inputIds: number[];
-  /** [L, H] float32. */
-  embeds: Float32Array;
-}
+/** Encoded prompts kept for the messages objects last seen (the rollout and the learner encode the same problem). */
+const PROMPT_CACHE_SIZE = 32;
 
 export class QwenTrainablePolicy implements TrainablePolicy {
   readonly description: string;
   readonly parameterBytes: number;
   readonly endOfTurnId: number;
+  private readonly prompts = new Map<ChatMessage[], Promise<TrainingPrompt>>();
 
   private constructor(
     private readonly source: TextCheckpoint,
@@ -64,6 +62,7 @@ export class QwenTrainablePolicy implements TrainablePolicy {
     private readonly tokenizer: QwenTokenizer,
     private readonly template: ChatTemplate,
     private readonly embedSession: GraphSession,
+    private readonly media: TrainingMediaEncoders,
   ) {
     this.description = `${source.config.kind} checkpoint ${source.dir} (${text.numHiddenLayers} layers, hidden ${text.hiddenSize}, vocab ${text.vocabSize})`;
     let bytes = 0;
@@ -80,7 +79,7 @@ export class QwenTrainablePolicy implements TrainablePolicy {
       const tokenizer = await QwenTokenizer.load(dir);
       const template = await loadChatTemplate(dir);
       const embed = await GraphSession.create(buildEmbedTokens(source.config.text, weights), { optimization: 'basic' });
-      return new QwenTrainablePolicy(source, source.config.text, weights, tokenizer, template, embed);
+      return new QwenTrainablePolicy(source, source.config.text, weights, tokenizer, template, embed, new TrainingMediaEncoders(source));
     } catch (error) {
       await source.close();
       throw error;
@@ -119,33 +118,35 @@ export class QwenTrainablePolicy implements TrainablePolicy {
     return this.tokenizer.decode(ids, { skipSpecialTokens: true });
   }
 
-  async encodePrompt(messages: ChatMessage[]): Promise<QwenPrompt> {
-    const media = messages.flatMap((m) => m.content).find((part) => part.type !== 'text');
-    if (media) throw new InputError(`training prompts with ${media.type} parts are not supported yet`, { hint: 'train on text-only prompts for now' });
-    const inputIds = this.tokenizer.encode(this.template.render(messages, { addGenerationPrompt: true }));
-    return { length: inputIds.length, inputIds, embeds: await this.embedIds(inputIds) };
+  /**
+   * The chat template's prompt with the generation prompt appended. Messages with image, video or audio parts go
+   * through prepareMultimodalPrompt as at inference, with use_audio_in_video when a video part carries its audio
+   * (useAudioInVideoOf). The last PROMPT_CACHE_SIZE results are kept per messages object.
+   */
+  encodePrompt(messages: ChatMessage[]): Promise<TrainingPrompt> {
+    const cached = this.prompts.get(messages);
+    if (cached) {
+      this.prompts.delete(messages);
+      this.prompts.set(messages, cached);
+      return cached;
+    }
+    const pending = hasMedia(messages) ? this.multimodalPrompt(messages) : this.textPrompt(messages);
+    this.prompts.set(messages, pending);
+    pending.catch(() => this.prompts.delete(messages));
+    if (this.prompts.size > PROMPT_CACHE_SIZE) this.prompts.delete(this.prompts.keys().next().value!);
+    return pending;
   }
 
   async scoringFeeds(rows: readonly ScoringRow[]): Promise<ScoringBatch> {
-    const prompts = rows.map((r) => r.prompt as QwenPrompt);
-    const length = Math.max(...rows.map((r, i) => prompts[i]!.length + r.completion.length));
+    const prompts = rows.map((r) => r.prompt as TrainingPrompt);
     const hidden = this.text.hiddenSize;
     const B = rows.length;
-    const embeds = new Float32Array(B * length * hidden);
-    const mask = new Array<number>(B * length).fill(0);
-    const targets = new Array<number>(B * length).fill(0);
-    const positions = new Array<number>(3 * B * length).fill(0);
-    for (const [b, row] of rows.entries()) {
-      const prompt = prompts[b]!;
-      const ids = [...prompt.inputIds, ...row.completion];
-      embeds.set(prompt.embeds, b * length * hidden);
-      if (row.completion.length > 0) embeds.set(await this.embedIds(row.completion), (b * length + prompt.length) * hidden);
-      for (let t = 0; t < ids.length; t++) {
-        mask[b * length + t] = 1;
-        if (t + 1 < ids.length) targets[b * length + t] = ids[t + 1]!;
-        for (let axis = 0; axis < 3; axis++) positions[(axis * B + b) * length + t] = t;
-      }
-    }
+    const { embeds, mask, targets, positions, length } = await scoringRows({
+      prompts,
+      completions: rows.map((r) => r.completion),
+      hidden,
+      embedIds: (ids) => this.embedIds(ids),
+    });
     return {
       feeds: {
         inputs_embeds: { dtype: 'float32', shape: [B, length, hidden], data: embeds },
@@ -185,8 +186,7 @@ export class QwenTrainablePolicy implements TrainablePolicy {
     return {
       generate: async (prompt, parameters, request: GenerateRequest): Promise<GeneratedCompletion[]> => {
         current = parameters;
-        const qwen = prompt as QwenPrompt;
-        const result = await generate(model, { inputIds: qwen.inputIds }, {
+        const result = await generate(model, prompt as TrainingPrompt, {
           maxNewTokens: request.maxNewTokens,
           numSamples: request.numSamples,
           doSample: true,
@@ -215,8 +215,37 @@ export class QwenTrainablePolicy implements TrainablePolicy {
   }
 
   async release(): Promise<void> {
+    this.prompts.clear();
+    await this.media.release();
     await this.embedSession.release();
     await this.source.close();
+  }
+
+  private async textPrompt(messages: ChatMessage[]): Promise<TrainingPrompt> {
+    const inputIds = this.tokenizer.encode(this.template.render(messages, { addGenerationPrompt: true }));
+    return textTrainingPrompt(inputIds, await this.embedTokens(inputIds));
+  }
+
+  private async multimodalPrompt(messages: ChatMessage[]): Promise<TrainingPrompt> {
+    const { thinker, preprocessor } = await this.media.mediaConfig();
+    const useAudioInVideo = useAudioInVideoOf(messages);
+    const parts = messages.flatMap((message) => message.content);
+    const needsVision = parts.some((part) => part.type === 'image' || part.type === 'video');
+    const needsAudio = parts.some((part) => part.type === 'audio' || (part.type === 'video' && useAudioInVideo));
+    const vision: VisionEncoder | undefined = needsVision ? await this.media.visionEncoder() : undefined;
+    const audio: AudioEncoder | undefined = needsAudio ? await this.media.audioEncoder() : undefined;
+    const prompt = await prepareMultimodalPrompt(
+      messages,
+      { thinker, preprocessor, tokenizer: this.tokenizer, template: this.template, embedder: { embed: (ids) => this.embedTokens(ids) }, vision, audio },
+      { useAudioInVideo },
+    );
+    const { inputIds, inputsEmbeds, positionIds, ropeDelta } = prompt;
+    return { length: inputIds.length, inputIds, inputsEmbeds, positionIds, ropeDelta };
+  }
+
+  /** inputs_embeds [1, L, H] (float32) of token ids. */
+  private async embedTokens(ids: readonly number[]): Promise<TensorData> {
+    return { dtype: 'float32', shape: [1, ids.length, this.text.hiddenSize], data: await this.embedIds(ids) };
   }
 
   private async embedIds(ids: readonly number[]): Promise<Float32Array> {

@@ -14,7 +14,7 @@ const PROVIDERS: Record<DeviceName, string[]> = { cpu: ['cpu'], cuda: ['cuda'], 
 /** A model reference: a folder as given, else a name in the model store ($OMNI_HOME/models/<name>). */
 /** A folder, a store name or a hub id already pulled (see `omni models pull`); the default is the store's SAM2.1-L. */
 export async function resolveModelFolder(model: string | undefined, omniHome: string): Promise<string> {
-  return (await resolveModelRef(model ?? DEFAULT_SAM2_MODEL, { omniHome, what: 'segmenter model' })).path;
+  return (await resolveModelRef(model ?? DEFAULT_SAM2_MODEL, { omniHome, what: 'segmenter model', role: 'segmenter' })).path;
 }
 
 export class Sam2Backend implements SegmenterBackend {

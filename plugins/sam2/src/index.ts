@@ -32,3 +32,4 @@ export * from './train/data.js';
 export * from './train/checkpoint.js';
 export * from './train/run.js';
 export * from './train/evaluate.js';
+export * from './train/evaluate-video.js';

@@ -7,7 +7,7 @@ import { selectBackends } from '../../core/backends.js';
 import { resolveDevice } from '../../core/device.js';
 import { evaluate, evaluateWithModels, ProgressReporter, SUMMARY_MD, type EvalSummary, type EvaluateOptions } from '../../core/eval/index.js';
 import { numberFlag, parseShard, requireDirectory } from '../../core/input-checks.js';
-import { createBackend } from '../infer.js';
+import { bundledNoticeOnce, createBackend } from '../infer.js';
 
 export default class Eval extends BaseCommand {
   static override description =
@@ -31,8 +31,8 @@ export default class Eval extends BaseCommand {
     policy: sharedFlags.policy,
     segmenter: sharedFlags.segmenter,
     device: sharedFlags.device,
-    model: Flags.string({ description: 'Without --predictions: the policy model (System 1 and grounding). Default: config "models.policy".', helpValue: '<ref>' }),
-    'segmenter-model': Flags.string({ description: 'Without --predictions: the segmenter model. Default: config "models.segmenter".', helpValue: '<ref>' }),
+    model: Flags.string({ description: 'Without --predictions: the policy model (System 1 and grounding). Default: config "models.policy", else the bundled nano policy.', helpValue: '<ref>' }),
+    'segmenter-model': Flags.string({ description: 'Without --predictions: the segmenter model. Default: config "models.segmenter", else the bundled nano segmenter.', helpValue: '<ref>' }),
     'max-new-tokens': Flags.string({ description: 'Without --predictions: most tokens each generation may produce.', default: '1024', helpValue: '<n>' }),
     limit: Flags.string({ description: 'Score at most N items.', helpValue: '<n>' }),
     shard: Flags.string({ description: 'Score only shard k of n (1-based); combine with omni eval merge.', helpValue: '<k/n>' }),
@@ -81,9 +81,16 @@ export default class Eval extends BaseCommand {
       // No predictions: run the configured policy + segmenter over the items first (src/core/eval/run-models.ts).
       const backends = selectBackends(registry, flags, loaded);
       const { device } = await resolveDevice(this.deviceRequest(flags.device, loaded));
-      const context = { device, loaded, log: (message: string) => process.stderr.write(`${message}\n`), warn: (message: string) => process.stderr.write(`omni: warning: ${message}\n`) };
+      const bundled = new Set<string>();
+      const notice = bundledNoticeOnce((message) => process.stderr.write(`${message}\n`));
+      const onBundled = (role: 'policy' | 'segmenter') => {
+        bundled.add(role);
+        notice(role);
+      };
+      const context = { device, loaded, onBundled, log: (message: string) => process.stderr.write(`${message}\n`), warn: (message: string) => process.stderr.write(`omni: warning: ${message}\n`) };
       const policyRef = flags.model ?? loaded.config.models?.policy;
       const segmenterRef = flags['segmenter-model'] ?? loaded.config.models?.segmenter;
+      const label = (role: 'policy' | 'segmenter', ref: string | undefined) => ref ?? (bundled.has(role) ? 'nano (bundled)' : 'default');
       const policy = await createBackend(registry, 'policy', backends.policy, { ...context, model: policyRef });
       let segmenter;
       try {
@@ -96,7 +103,7 @@ export default class Eval extends BaseCommand {
         summary = await evaluateWithModels({
           ...common,
           models: { policy, segmenter, maxNewTokens, groundingMaxNewTokens: maxNewTokens, warn: flags.json ? undefined : context.warn },
-          modelsLabel: `${backends.policy.name}:${policyRef ?? 'default'} + ${backends.segmenter.name}:${segmenterRef ?? 'default'}`,
+          modelsLabel: `${backends.policy.name}:${label('policy', policyRef)} + ${backends.segmenter.name}:${label('segmenter', segmenterRef)}`,
         });
       } finally {
         progress.stop();

@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { InputError, OmniError } from '../../core/errors.js';
-import { readRunAdapter, RunDir, runCheckpoint, writeMergedCheckpoint, writePeftAdapter, type RunConfigFile, type TrainablePolicyPlugin } from '../../core/grpo/index.js';
+import {
+  isAdapterCheckpoint,
+  readFullWeights,
+  readRunAdapter,
+  RunDir,
+  runCheckpoint,
+  writeFullCheckpoint,
+  writeMergedCheckpoint,
+  writePeftAdapter,
+  type RunConfigFile,
+  type TrainablePolicyPlugin,
+} from '../../core/grpo/index.js';
 import { numberFlag, requireDirectory } from '../../core/input-checks.js';
 
 /** The plugin calls this command needs (the bundled qwen-omni plugin), typed here. */
@@ -26,7 +37,7 @@ async function loadPlugin(): Promise<QwenOmniPlugin> {
 
 export default class ExportAdapter extends BaseCommand {
   static override description =
-    'Export the LoRA adapter of a training run as PEFT files (adapter_model.safetensors + adapter_config.json), or merge it into a full model.';
+    'Export the LoRA adapter of a training run as PEFT files (adapter_model.safetensors + adapter_config.json), or merge it into a full model (--full runs: --merge only).';
 
   static override examples = [
     '<%= config.bin %> export adapter --run runs/a --out adapter/',
@@ -36,7 +47,7 @@ export default class ExportAdapter extends BaseCommand {
   static override flags = {
     run: Flags.string({ description: 'Run directory written by omni train.', required: true, helpValue: '<dir>' }),
     step: Flags.string({ description: 'Checkpoint step; default: the last one.', helpValue: '<n>' }),
-    merge: Flags.boolean({ description: 'Merge the adapter into the base weights and write a full model folder.', default: false }),
+    merge: Flags.boolean({ description: 'Merge the adapter into the base weights (a --full run: take its weights) and write a full model folder.', default: false }),
     out: Flags.string({ description: 'Folder to write.', required: true, helpValue: '<dir>' }),
   };
 
@@ -51,22 +62,25 @@ export default class ExportAdapter extends BaseCommand {
     const runDir = await RunDir.open(run);
     const config = await runDir.readConfig<RunConfigFile>();
     const checkpoint = await runCheckpoint(runDir, step);
-    const adapter = await readRunAdapter(checkpoint.dir);
+    // A --full run has no adapter (readRunAdapter says to use --merge); its weights go straight into the model folder.
+    const full = !isAdapterCheckpoint(checkpoint.dir);
+    const adapter = full && flags.merge ? undefined : await readRunAdapter(checkpoint.dir);
     const plugin = await loadPlugin();
     const policy = await plugin.QwenTrainablePolicy.open(config.model);
     try {
       if (!flags.merge) {
-        await writePeftAdapter(policy, adapter, flags.out);
+        await writePeftAdapter(policy, adapter!, flags.out);
         process.stdout.write(`adapter of step ${checkpoint.step} written to ${flags.out} (PEFT: adapter_model.safetensors, adapter_config.json)\n`);
         return;
       }
       // The merged checkpoint is built beside --out, exported into --out, and its safetensors kept there.
       const merged = `${flags.out.replace(/\/+$/, '')}.merged-checkpoint`;
-      await writeMergedCheckpoint(policy, adapter, merged);
+      if (adapter) await writeMergedCheckpoint(policy, adapter, merged);
+      else await writeFullCheckpoint(policy, await readFullWeights(checkpoint.dir), merged);
       await plugin.exportPolicy({ from: merged, out: flags.out, dtype: 'fp32' });
       await rename(join(merged, 'model.safetensors'), join(flags.out, 'model.safetensors'));
       await rm(merged, { recursive: true, force: true });
-      process.stdout.write(`step ${checkpoint.step} merged into ${flags.out} (ONNX model folder + model.safetensors)\n`);
+      process.stdout.write(`step ${checkpoint.step} ${adapter ? 'merged' : '(full fine-tune) written'} into ${flags.out} (ONNX model folder + model.safetensors)\n`);
     } finally {
       await policy.release();
     }

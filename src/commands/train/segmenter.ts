@@ -12,8 +12,11 @@ interface Sam2TrainModule {
     resume?: string;
     imageSize?: number;
     batch?: number;
+    objects?: number;
+    clickProbability?: number;
     lr?: number;
     checkpointEvery?: number;
+    threads?: number;
     log?: (message: string) => void;
   }): Promise<{ steps: number; lastLoss: number; checkpoint: string; model?: string; seconds: number }>;
 }
@@ -25,19 +28,22 @@ export default class TrainSegmenter extends BaseCommand {
     'Train a nano SAM2 (box prompt -> mask) on synthetic frames with the graph engine, then export it as a segmenter model folder (<out>/model).';
 
   static override examples = [
-    '<%= config.bin %> train segmenter --out runs/nano-sam2 --steps 2000 --seed 0',
-    '<%= config.bin %> train segmenter --out runs/nano-sam2 --steps 4000 --seed 0 --resume runs/nano-sam2',
+    '<%= config.bin %> train segmenter --out runs/nano-sam2 --steps 5000 --seed 0 --threads 1',
+    '<%= config.bin %> train segmenter --out runs/nano-sam2 --steps 6000 --seed 0 --resume runs/nano-sam2',
   ];
 
   static override flags = {
     out: Flags.string({ description: 'Run directory (config.json, run.json, metrics.jsonl, checkpoints/, model/).', required: true, helpValue: '<dir>' }),
-    steps: Flags.string({ description: 'Optimizer steps in total (the cosine schedule ends here).', default: '2000', helpValue: '<number>' }),
+    steps: Flags.string({ description: 'Optimizer steps in total (the cosine schedule ends here).', default: '5000', helpValue: '<number>' }),
     seed: Flags.string({ description: 'Seed of the initial weights and of the synthetic training samples.', default: '0', helpValue: '<number>' }),
     resume: Flags.string({ description: 'Continue from the newest checkpoint of this run directory.', helpValue: '<dir>' }),
     'image-size': Flags.string({ description: 'Model input side in pixels (a multiple of 64; masks are a quarter of it).', default: '128', helpValue: '<pixels>' }),
     batch: Flags.string({ description: 'Images per optimizer step.', default: '8', helpValue: '<number>' }),
+    objects: Flags.string({ description: 'Prompted objects per image, each with its own prompt and target mask.', default: '4', helpValue: '<number>' }),
+    'click-probability': Flags.string({ description: 'Probability that an object is prompted with one click inside it instead of its box.', default: '0', helpValue: '<0..1>' }),
     lr: Flags.string({ description: 'AdamW peak learning rate (linear warmup, cosine decay).', default: '1e-3', helpValue: '<number>' }),
     'checkpoint-every': Flags.string({ description: 'Write a checkpoint every N steps (and at the end).', default: '500', helpValue: '<number>' }),
+    threads: Flags.string({ description: 'onnxruntime intra-op threads for training (default: all cores).', helpValue: '<number>' }),
   };
 
   async run(): Promise<void> {
@@ -45,13 +51,16 @@ export default class TrainSegmenter extends BaseCommand {
     const whole = (value: string, flag: string, min: number) => numberFlag(value, flag, { min, integer: true });
     const options = {
       out: flags.out,
-      steps: whole(flags.steps, '--steps', 1),
-      seed: whole(flags.seed, '--seed', 0),
+      steps: whole(flags.steps, 'steps', 1),
+      seed: whole(flags.seed, 'seed', 0),
       resume: flags.resume === undefined ? undefined : requireDirectory(flags.resume, '--resume run directory'),
-      imageSize: whole(flags['image-size'], '--image-size', 64),
-      batch: whole(flags.batch, '--batch', 1),
-      lr: numberFlag(flags.lr, '--lr', { min: 0 }),
-      checkpointEvery: whole(flags['checkpoint-every'], '--checkpoint-every', 1),
+      imageSize: whole(flags['image-size'], 'image-size', 64),
+      batch: whole(flags.batch, 'batch', 1),
+      objects: whole(flags.objects, 'objects', 1),
+      clickProbability: numberFlag(flags['click-probability'], 'click-probability', { min: 0, max: 1 }),
+      lr: numberFlag(flags.lr, 'lr', { min: 0 }),
+      checkpointEvery: whole(flags['checkpoint-every'], 'checkpoint-every', 1),
+      threads: flags.threads === undefined ? undefined : whole(flags.threads, 'threads', 1),
       log: (message: string) => this.logToStderr(message),
     };
     let plugin: Sam2TrainModule;

@@ -20,3 +20,4 @@ export * from './backends.js';
 export * from './loop/index.js';
 export * from './run-dir.js';
 export * from './sft/index.js';
+export * from './mask-points.js';

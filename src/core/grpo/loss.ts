@@ -11,7 +11,8 @@
  *
  * `detach(logp)` is `stopGradient` (CastLike(x, x), which onnxruntime runs as a copy). When `oldLogprobs` is
  * not given, it is the detached current log-probs, exactly the authors' (and TRL's num_iterations = 1) ratio.
- * Gradient accumulation scaling (TRL divides by the accumulation steps) is the caller's.
+ * Gradient accumulation scaling (TRL divides by the accumulation steps, except for dapo, whose normaliser counts the
+ * whole step's tokens) is the caller's: see `dapoTokenNormalizer` in loop/objective.ts.
  */
 import type { DType } from '../graph/dtype.js';
 import type { Graph, Tensor } from '../graph/graph.js';

@@ -46,6 +46,11 @@ export class RunDir {
     return JSON.parse(await readFile(join(this.dir, RUN_CONFIG_FILE), 'utf8')) as T;
   }
 
+  /** Replaces config.json (settings changed on --resume), atomically. */
+  async writeConfig(config: unknown): Promise<void> {
+    await writeJsonAtomic(join(this.dir, RUN_CONFIG_FILE), config);
+  }
+
   async appendMetrics(record: Record<string, unknown>): Promise<void> {
     await appendFile(join(this.dir, METRICS_FILE), `${JSON.stringify(record)}\n`);
   }

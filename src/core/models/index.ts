@@ -11,3 +11,6 @@ export * from './pull-record.js';
 export * from './pull.js';
 export * from './progress.js';
 export * from './resolve.js';
+export * from './bundled.js';
+export * from './bundled-card.js';
+export * from './bundled-ship.js';

@@ -1,11 +1,13 @@
 /**
- * A model argument anywhere (flags, config file, backend factories): a local folder, a store name, or a hub id.
- * A hub id resolves to the store folder it was pulled into; it is never downloaded implicitly.
+ * A model argument anywhere (flags, config file, backend factories): a local folder, a store name, `nano` (the
+ * bundled pair, when the role is known), or a hub id. A hub id resolves to the store folder it was pulled into; it
+ * is never downloaded implicitly.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { omniHome } from '../config.js';
 import { InputError } from '../errors.js';
+import { NANO_MODEL, requireBundledNano, type BundledRole } from './bundled.js';
 import { formatHubId, parseHubId, isHubId } from './hub-id.js';
 import { readPullRecord, type PullRecord } from './pull-record.js';
 import { isModelName } from './store.js';
@@ -13,9 +15,9 @@ import { isModelName } from './store.js';
 export interface ResolvedModel {
   /** Absolute path of the model folder. */
   path: string;
-  /** How the reference was read: a folder path, or a name (or hub id) found in the store. */
-  source: 'folder' | 'store';
-  /** The store name, for store models. */
+  /** How the reference was read: a folder path, a name (or hub id) found in the store, or `nano` (models/nano). */
+  source: 'folder' | 'store' | 'bundled';
+  /** The store name, for store models; `nano` for the bundled ones. */
   name?: string;
   /** Where the model was pulled from, when it was. */
   record?: PullRecord;
@@ -31,6 +33,8 @@ export interface ResolveModelOptions {
   cwd?: string;
   /** Names the model in messages, e.g. "policy model" (default "model"). */
   what?: string;
+  /** What the model is for; lets `nano` name the bundled policy or segmenter. */
+  role?: BundledRole;
 }
 
 async function statOrUndefined(path: string) {
@@ -78,6 +82,10 @@ export async function resolveModelRef(ref: string | undefined, options: ResolveM
     const path = join(storeDir, ref);
     const record = await readPullRecord(path);
     return { path, source: 'store', name: ref, ...(record ? { record } : {}) };
+  }
+  // Without a role (a caller that predates the bundle) `nano` is only a store name.
+  if (ref === NANO_MODEL && options.role !== undefined) {
+    return { path: requireBundledNano(options.role, options.env ?? process.env), source: 'bundled', name: NANO_MODEL };
   }
   if (isHubId(ref)) {
     const pulled = await findPulled(storeDir, names, ref);

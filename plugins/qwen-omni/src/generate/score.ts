@@ -4,7 +4,9 @@
  * completion, and the completions run right-padded in one batched decoder pass over all their tokens (split
  * along the sequence only when the logits [N, L, V] would pass `maxLogitsBytes`), with the attention mask
  * zero on the padding. Token j of a completion is scored by the logits after token j - 1 (after the prompt
- * for j = 0).
+ * for j = 0). A multimodal prompt is an EmbeddedPrompt, so use_audio_in_video is whatever built it (the audio
+ * tokens and TMRoPE positions it holds; QwenOmniPolicy.scoreCompletions takes the flag as generate does), and the
+ * completion continues at `prompt length + ropeDelta` on all three axes, as generate.ts decodes.
  */
 import { selectKvRows } from './kv-cache.js';
 import { logSumExp } from './logits-processors.js';

@@ -7,7 +7,7 @@ const FOLDER_HINT = 'pass a folder written by `omni export policy --from CKPT --
 /** `ctx.model` as a policy folder: a local folder, a store name, or a hub id already in the store. */
 export async function resolvePolicyFolder(model: string | undefined, omniHome: string): Promise<string> {
   if (model === undefined || model === '') throw new OmniError('the qwen-omni policy needs a model', { exitCode: 2, hint: FOLDER_HINT });
-  return (await resolveModelRef(model, { omniHome, what: 'policy model' })).path;
+  return (await resolveModelRef(model, { omniHome, what: 'policy model', role: 'policy' })).path;
 }
 
 /** Backend options from the config file: `backends.qwen-omni.threads` (onnxruntime intra-op threads). */

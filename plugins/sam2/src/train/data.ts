@@ -55,13 +55,26 @@ export function sceneSamples(rng: SeededRandom, width: number, height: number): 
   return samples;
 }
 
-/** Training sample `index` of run `seed`. */
-export function trainingSample(seed: number, index: number, size: number): BoxSample {
+/** The prompted objects of training scene `index` of run `seed` (the first of its draws with at least one). */
+export function trainingScene(seed: number, index: number, size: number): BoxSample[] {
   const rng = SeededRandom.fromSeed(seed, index);
   for (;;) {
     const samples = sceneSamples(rng, size, size);
-    if (samples.length > 0) return samples[rng.int(0, samples.length - 1)]!;
+    if (samples.length > 0) return samples;
   }
+}
+
+/**
+ * `count` objects of a scene for one training image: distinct objects in a random order, cycling through them again
+ * when the scene has fewer (so every image of a batch carries the same number of prompts).
+ */
+export function pickObjects(samples: readonly BoxSample[], count: number, rng: SeededRandom): BoxSample[] {
+  const order = samples.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return Array.from({ length: count }, (_, k) => samples[order[k % order.length]!]!);
 }
 
 /** The reference's box jitter: each side moved uniformly by up to min(0.1 * box side, bound), clipped to the image. */
@@ -104,34 +117,48 @@ const PADDING = -1;
 const BOX_CORNERS = [2, 3] as const;
 
 /**
- * The feeds of the training graph for samples [first, first + batch) of run `seed`. As in SAM2's training, a sample
- * is prompted with its (jittered) box or with one positive click inside the object (probability 1/2 each). Both are
- * fed as two prompt points so samples batch together: a box as its corners labelled 2 and 3, which the prompt encoder
- * embeds exactly as it embeds input_boxes; a click with one padding point (label -1), as SAM's processors pad.
+ * The feeds of the training graph for images [first, first + batch) of run `seed`, each with `objects` prompted
+ * objects of its scene (SAM2 trains several objects of an image at once; seeing one image under different prompts is
+ * what makes the decoder follow the prompt instead of segmenting "the foreground"). As in SAM2's training, an object
+ * is prompted with its (jittered) box or with one positive click inside it (probability `clickProbability` each).
+ * Both are fed as two prompt points so objects batch together: a box as its corners labelled 2 and 3, which the prompt
+ * encoder embeds exactly as it embeds input_boxes; a click with one padding point (label -1), as SAM's processors pad.
  */
-export function trainingBatch(seed: number, first: number, batch: number, size: number, maskSize: number): Record<string, TensorData> {
+export function trainingBatch(
+  seed: number,
+  first: number,
+  batch: number,
+  size: number,
+  maskSize: number,
+  options: { objects?: number; clickProbability?: number } = {},
+): Record<string, TensorData> {
+  const objects = options.objects ?? 1;
+  const clickProbability = options.clickProbability ?? CLICK_PROBABILITY;
   const pixels = new Float32Array(batch * 3 * size * size);
-  const points = new Float32Array(batch * 4);
+  const points = new Float32Array(batch * objects * 4);
   const labels: number[] = [];
-  const targets = new Float32Array(batch * maskSize * maskSize);
+  const targets = new Float32Array(batch * objects * maskSize * maskSize);
   for (let b = 0; b < batch; b++) {
-    const sample = trainingSample(seed, first + b, size);
-    pixels.set(preprocessImage(sample.image, size, 'square').pixelValues, b * 3 * size * size);
-    const prompt = SeededRandom.fromSeed(seed, first + b, 1);
-    if (prompt.chance(CLICK_PROBABILITY)) {
-      points.set([...clickInside(sample.mask, prompt), 0, 0], b * 4);
-      labels.push(POSITIVE, PADDING);
-    } else {
-      points.set(jitterBox(sample.box, prompt, size), b * 4);
-      labels.push(...BOX_CORNERS);
-    }
-    targets.set(downsampleMask(sample.mask, size / maskSize), b * maskSize * maskSize);
+    const scene = trainingScene(seed, first + b, size);
+    pixels.set(preprocessImage(scene[0]!.image, size, 'square').pixelValues, b * 3 * size * size);
+    pickObjects(scene, objects, SeededRandom.fromSeed(seed, first + b, 2)).forEach((sample, k) => {
+      const n = b * objects + k;
+      const prompt = SeededRandom.fromSeed(seed, first + b, 1, k);
+      if (prompt.chance(clickProbability)) {
+        points.set([...clickInside(sample.mask, prompt), 0, 0], n * 4);
+        labels.push(POSITIVE, PADDING);
+      } else {
+        points.set(jitterBox(sample.box, prompt, size), n * 4);
+        labels.push(...BOX_CORNERS);
+      }
+      targets.set(downsampleMask(sample.mask, size / maskSize), n * maskSize * maskSize);
+    });
   }
   return {
     [TRAIN_INPUTS.pixels]: tensorData('float32', [batch, 3, size, size], pixels),
     [TRAIN_INPUTS.boxes]: tensorData('float32', [batch, 0, 4]),
-    [TRAIN_INPUTS.points]: tensorData('float32', [batch, 1, 2, 2], points),
-    [TRAIN_INPUTS.labels]: tensorData('int64', [batch, 1, 2], labels),
-    [TRAIN_INPUTS.targets]: tensorData('float32', [batch, 1, maskSize, maskSize], targets),
+    [TRAIN_INPUTS.points]: tensorData('float32', [batch, objects, 2, 2], points),
+    [TRAIN_INPUTS.labels]: tensorData('int64', [batch, objects, 2], labels),
+    [TRAIN_INPUTS.targets]: tensorData('float32', [batch, objects, maskSize, maskSize], targets),
   };
 }

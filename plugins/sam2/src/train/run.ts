@@ -22,7 +22,12 @@ export interface TrainSegmenterOptions {
   /** A run folder to continue from (its newest checkpoint); may be `out` itself. */
   resume?: string;
   imageSize?: number;
+  /** Images per optimizer step. */
   batch?: number;
+  /** Prompted objects per image (each with its own prompt and target). */
+  objects?: number;
+  /** Probability that an object is prompted with one click instead of its box. */
+  clickProbability?: number;
   lr?: number;
   warmupSteps?: number;
   weightDecay?: number;
@@ -32,6 +37,8 @@ export interface TrainSegmenterOptions {
   stopAfter?: number;
   /** Skip the final export into `<out>/model`. */
   noExport?: boolean;
+  /** onnxruntime intra-op threads of the training session (default: onnxruntime's choice, all cores). */
+  threads?: number;
   log?: (message: string) => void;
 }
 
@@ -40,6 +47,8 @@ export interface RunSettings {
   steps: number;
   imageSize: number;
   batch: number;
+  objects: number;
+  clickProbability: number;
   lr: number;
   warmupSteps: number;
   weightDecay: number;
@@ -67,13 +76,21 @@ export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const MODEL_DIR = 'model';
 
+/** The recipe's defaults (see docs/nano.md, "Nano SAM2", for the runs that chose them). */
+export const DEFAULT_BATCH = 8;
+export const DEFAULT_OBJECTS = 4;
+export const DEFAULT_CLICK_PROBABILITY = 0;
+export const DEFAULT_LR = 1e-3;
+
 function settingsOf(options: TrainSegmenterOptions, previous?: RunSettings): RunSettings {
   return {
     seed: options.seed,
     steps: options.steps,
     imageSize: previous?.imageSize ?? options.imageSize ?? NANO_DEFAULT_IMAGE_SIZE,
-    batch: options.batch ?? previous?.batch ?? 8,
-    lr: options.lr ?? previous?.lr ?? 1e-3,
+    batch: options.batch ?? previous?.batch ?? DEFAULT_BATCH,
+    objects: options.objects ?? previous?.objects ?? DEFAULT_OBJECTS,
+    clickProbability: options.clickProbability ?? previous?.clickProbability ?? DEFAULT_CLICK_PROBABILITY,
+    lr: options.lr ?? previous?.lr ?? DEFAULT_LR,
     warmupSteps: options.warmupSteps ?? previous?.warmupSteps ?? Math.min(100, Math.ceil(options.steps / 20)),
     weightDecay: options.weightDecay ?? previous?.weightDecay ?? 0.01,
     maxGradNorm: options.maxGradNorm ?? previous?.maxGradNorm ?? 1,
@@ -88,6 +105,10 @@ function check(options: TrainSegmenterOptions): void {
   positive('batch', options.batch);
   positive('checkpoint-every', options.checkpointEvery);
   positive('stop-after', options.stopAfter);
+  positive('objects', options.objects);
+  positive('threads', options.threads);
+  const p = options.clickProbability;
+  if (p !== undefined && !(p >= 0 && p <= 1)) throw new InputError(`--click-probability must be within [0, 1], got ${p}`, { hint: 'pass --click-probability 0' });
   if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new InputError(`--seed must be a non-negative whole number, got ${options.seed}`, { hint: 'pass --seed 0' });
 }
 
@@ -120,6 +141,7 @@ export async function trainSegmenter(options: TrainSegmenterOptions): Promise<Tr
     optimizer: { lr: settings.lr, weightDecay: settings.weightDecay },
     maxGradNorm: settings.maxGradNorm,
     schedule: cosineWithWarmup({ warmupSteps: settings.warmupSteps, totalSteps: settings.steps }),
+    session: options.threads === undefined ? undefined : { intraOpNumThreads: options.threads },
   });
   try {
     if (resumeFrom) {
@@ -138,7 +160,10 @@ export async function trainSegmenter(options: TrainSegmenterOptions): Promise<Tr
     const end = Math.min(settings.steps, options.stopAfter ?? settings.steps);
     while (trainer.step < end) {
       const stepStart = Date.now();
-      const feeds = trainingBatch(settings.seed, trainer.step * settings.batch, settings.batch, settings.imageSize, built.maskSize);
+      const feeds = trainingBatch(settings.seed, trainer.step * settings.batch, settings.batch, settings.imageSize, built.maskSize, {
+        objects: settings.objects,
+        clickProbability: settings.clickProbability,
+      });
       const result = await trainer.trainStep([feeds]);
       const record: StepRecord = { step: result.step, loss: result.loss, lr: result.lr, grad_norm: result.gradNorm, seconds: (Date.now() - stepStart) / 1000, ...result.metrics };
       await appendFile(join(out, METRICS_FILE), `${JSON.stringify(record)}\n`);

@@ -1,6 +1,6 @@
 /**
  * The image-mode training graph: pixels -> image encoder (Hiera + FPN + no-memory embedding) -> prompt encoder
- * (one prompt per image: a box, or a click) -> mask decoder -> SAM2's loss against low-resolution target masks. The decoder's masks are
+ * (one prompt per object, several objects per image: a box, or a click) -> mask decoder -> SAM2's loss against low-resolution target masks. The decoder's masks are
  * compared at their own resolution (4h x 4w), not upsampled to the input size as the reference trainer does.
  */
 import { Graph, reshape } from 'omni-r1';
@@ -36,11 +36,12 @@ export function buildImageTrainGraph(config: Sam2Config, weights: WeightSource):
   const { inputSize, hidden, height, width } = geometry;
   const maskSize = 4 * height;
   const pixels = g.input(TRAIN_INPUTS.pixels, 'float32', ['batch', 3, inputSize, inputSize]);
-  // Prompts as the transformers.js decoder takes them: boxes [B, nb, 4] (nb 0 or 1), points [B, 1, N, 2] with labels.
+  // Prompts as the transformers.js decoder takes them: boxes [B, nb, 4] (nb 0), points [B, P, N, 2] with labels:
+  // P objects of each image, each with its own prompt and target mask (the encoder runs once per image).
   const boxes = g.input(TRAIN_INPUTS.boxes, 'float32', ['batch', 'num_boxes', 4]);
-  const points = g.input(TRAIN_INPUTS.points, 'float32', ['batch', 1, 'num_points', 2]);
-  const labels = g.input(TRAIN_INPUTS.labels, 'int64', ['batch', 1, 'num_points']);
-  const targets = g.input(TRAIN_INPUTS.targets, 'float32', ['batch', 1, maskSize, maskSize]);
+  const points = g.input(TRAIN_INPUTS.points, 'float32', ['batch', 'objects', 'num_points', 2]);
+  const labels = g.input(TRAIN_INPUTS.labels, 'int64', ['batch', 'objects', 'num_points']);
+  const targets = g.input(TRAIN_INPUTS.targets, 'float32', ['batch', 'objects', maskSize, maskSize]);
 
   const features = imageEncoder(ctx, pixels, config);
   const sparse = sparsePromptEmbeddings(ctx, 'prompt_encoder', { points, labels, boxes }, config.promptEncoder);

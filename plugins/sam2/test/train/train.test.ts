@@ -8,7 +8,7 @@ import { parseSam2Config } from '../../src/config.js';
 import { JsonReader } from '../../src/json.js';
 import { Sam2Weights } from '../../src/weights.js';
 import { checkpointTensors } from '../../src/train/checkpoint.js';
-import { downsampleMask, jitterBox, maskBox, sceneSamples, trainingBatch, trainingSample } from '../../src/train/data.js';
+import { downsampleMask, jitterBox, maskBox, pickObjects, sceneSamples, trainingBatch, trainingScene } from '../../src/train/data.js';
 import { initSam2Weights } from '../../src/train/init-weights.js';
 import { nanoSam2Config } from '../../src/train/nano-config.js';
 import { METRICS_FILE, trainSegmenter, type StepRecord } from '../../src/train/run.js';
@@ -48,26 +48,51 @@ describe('training data', () => {
     expect(Array.from(downsampleMask(mask, 2))).toEqual([1, 0]);
   });
 
-  it('a batch is a pure function of (seed, first sample); prompts are boxes as corners 2/3 or a click inside the mask', () => {
-    const a = trainingBatch(5, 10, 6, SIZE, SIZE / 4);
-    const b = trainingBatch(5, 10, 6, SIZE, SIZE / 4);
-    const c = trainingBatch(5, 16, 6, SIZE, SIZE / 4);
+  it('pickObjects takes distinct objects in a random order and cycles through them when the scene has fewer', () => {
+    const scene = trainingScene(5, 3, SIZE);
+    const picked = pickObjects(scene, scene.length + 2, SeededRandom.fromSeed(1));
+    expect(new Set(picked.slice(0, scene.length))).toEqual(new Set(scene));
+    expect(picked.slice(scene.length)).toEqual(picked.slice(0, 2));
+  });
+
+  it('a batch is a pure function of (seed, first image); each image carries `objects` prompts: boxes as corners 2/3 or a click inside the mask', () => {
+    const options = { objects: 3, clickProbability: 0.5 };
+    const a = trainingBatch(5, 10, 4, SIZE, SIZE / 4, options);
+    const b = trainingBatch(5, 10, 4, SIZE, SIZE / 4, options);
+    const c = trainingBatch(5, 14, 4, SIZE, SIZE / 4, options);
     expect(a.input_points!.data).toEqual(b.input_points!.data);
     expect(a.target_masks!.data).toEqual(b.target_masks!.data);
     expect(a.input_points!.data).not.toEqual(c.input_points!.data);
-    expect(a.input_boxes!.shape).toEqual([6, 0, 4]);
+    expect(a.input_boxes!.shape).toEqual([4, 0, 4]);
+    expect(a.input_points!.shape).toEqual([4, 3, 2, 2]);
+    expect(a.input_labels!.shape).toEqual([4, 3, 2]);
+    expect(a.target_masks!.shape).toEqual([4, 3, SIZE / 4, SIZE / 4]);
     const labels = Array.from(a.input_labels!.data as BigInt64Array, Number);
+    const points = a.input_points!.data as Float32Array;
+    const targets = a.target_masks!.data as Float32Array;
+    const cell = (SIZE / 4) ** 2;
     const kinds = new Set<string>();
-    for (let i = 0; i < 6; i++) {
-      const pair = labels.slice(2 * i, 2 * i + 2);
-      kinds.add(pair.join(','));
-      expect(['1,-1', '2,3']).toContain(pair.join(','));
-      const sample = trainingSample(5, 10 + i, SIZE);
-      const p = Array.from((a.input_points!.data as Float32Array).slice(4 * i, 4 * i + 4));
-      if (pair[0] === 1) expect(sample.mask.data[p[1]! * SIZE + p[0]!]).toBe(1);
-      else p.forEach((v, k) => expect(Math.abs(v - sample.box[k]!)).toBeLessThanOrEqual((20 * SIZE) / 1024 + 1e-6));
+    for (let image = 0; image < 4; image++) {
+      const scene = trainingScene(5, 10 + image, SIZE);
+      for (let k = 0; k < 3; k++) {
+        const n = image * 3 + k;
+        const pair = labels.slice(2 * n, 2 * n + 2).join(',');
+        kinds.add(pair);
+        // The prompt and the target belong to the same object of this image's scene.
+        const target = targets.slice(n * cell, (n + 1) * cell);
+        const sample = scene.find((s) => downsampleMask(s.mask, 4).every((v, i) => v === target[i]))!;
+        expect(sample).toBeDefined();
+        const p = Array.from(points.slice(4 * n, 4 * n + 4));
+        if (pair === '1,-1') expect(sample.mask.data[p[1]! * SIZE + p[0]!]).toBe(1);
+        else {
+          expect(pair).toBe('2,3');
+          p.forEach((v, i) => expect(Math.abs(v - sample.box[i]!)).toBeLessThanOrEqual((20 * SIZE) / 1024 + 1e-6));
+        }
+      }
     }
     expect(kinds.size).toBe(2);
+    const boxesOnly = Array.from(trainingBatch(5, 10, 4, SIZE, SIZE / 4, { objects: 3, clickProbability: 0 }).input_labels!.data as BigInt64Array, Number);
+    expect(boxesOnly).toEqual(Array.from({ length: 12 }, () => [2, 3]).flat());
   });
 });
 
@@ -81,7 +106,7 @@ describe('nano SAM2 image training', () => {
     expect(built.trainable).toContain('mask_decoder.pred_obj_score_head.proj_out.weight');
     const compiled = compileTrainStep(built.graph, { loss: built.terms.loss, metrics: built.terms.metrics, trainable: built.trainable });
     const trainer = await Trainer.create(compiled, { optimizer: { lr: 2e-3, weightDecay: 0 }, maxGradNorm: 1 });
-    const batch = trainingBatch(1, 0, 2, SIZE, built.maskSize);
+    const batch = trainingBatch(1, 0, 2, SIZE, built.maskSize, { objects: 2, clickProbability: 0.5 });
     const first = await trainer.evaluate(batch);
     for (let i = 0; i < 12; i++) await trainer.trainStep([batch]);
     const last = await trainer.evaluate(batch);
@@ -95,8 +120,15 @@ describe('nano SAM2 image training', () => {
     expect(tensors['vision_encoder.backbone.pos_embed']!.data[(3 * h + 1) * w + 2]).toBe((pos.data as Float32Array)[(1 * w + 2) * c! + 3]);
   });
 
+  it('rejects bad recipe options before building anything', async () => {
+    const base = { out: join(root, 'bad'), steps: 1, seed: 0 };
+    await expect(trainSegmenter({ ...base, objects: 0 })).rejects.toThrow(/--objects must be a positive whole number/);
+    await expect(trainSegmenter({ ...base, threads: 1.5 })).rejects.toThrow(/--threads must be a positive whole number/);
+    await expect(trainSegmenter({ ...base, clickProbability: 1.5 })).rejects.toThrow(/--click-probability must be within \[0, 1\]/);
+  });
+
   it('resume equals an uninterrupted run; the checkpoint exports and segments', async () => {
-    const common = { seed: 2, imageSize: SIZE, batch: 2, steps: 4, checkpointEvery: 2, warmupSteps: 1 };
+    const common = { seed: 2, imageSize: SIZE, batch: 2, objects: 2, steps: 4, checkpointEvery: 2, warmupSteps: 1, threads: 1 };
     const straight = join(root, 'straight');
     await trainSegmenter({ ...common, out: straight, noExport: true });
     const split = join(root, 'split');

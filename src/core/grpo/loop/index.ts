@@ -14,3 +14,5 @@ export * from './progress.js';
 export * from './plan.js';
 export * from './train-command.js';
 export * from './refavs-problems.js';
+export * from './resume.js';
+export * from './grounding-problems.js';

@@ -42,7 +42,7 @@ export class Learner {
     /** The adapters of the training graph (LoRA runs). */
     readonly lora: LoraModel | undefined,
     private readonly reference: GraphSession | undefined,
-    private readonly objectiveFeeds: { old: boolean; ref: boolean },
+    private readonly objectiveFeeds: { old: boolean; ref: boolean; normalizer: boolean },
   ) {}
 
   static async create(policy: TrainablePolicy, options: LearnerOptions): Promise<Learner> {
@@ -81,8 +81,8 @@ export class Learner {
     return values.data instanceof Float32Array ? values.data : Float32Array.from(values.data as ArrayLike<number>);
   }
 
-  /** Whether the step takes old-policy log-probs (TRL types) and reference log-probs (beta != 0). */
-  get feeds(): { old: boolean; ref: boolean } {
+  /** Whether the step takes old-policy log-probs (TRL types), reference log-probs (beta != 0), dapo's normaliser. */
+  get feeds(): { old: boolean; ref: boolean; normalizer: boolean } {
     return this.objectiveFeeds;
   }
 

@@ -9,6 +9,7 @@ import { groupAdvantages } from '../advantages.js';
 import type { RunDir } from '../run-dir.js';
 import type { TrainingConfig } from './config.js';
 import { float32Tensor, Learner, LOSS_INPUTS, placeRows, type LearnerObjective } from './learner.js';
+import { dapoTokenNormalizer } from './objective.js';
 import type { ScoringRow, TrainablePolicy } from './policy.js';
 import { planBatches, type TaskName, type TrainingProblem } from './problems.js';
 import { createRolloutWorker, type RewardScorer, type RolloutGroup, type RolloutResult } from './rollout.js';
@@ -164,6 +165,8 @@ async function learnGrpo(
   const rewards = rollout.groups.flatMap((g) => g.rewards);
   const adv = groupAdvantages(rewards, G, config.loss.scaleRewards);
   const referenceStarted = performance.now();
+  const stepTokens = rollout.groups.reduce((n, g) => n + g.completions.reduce((m, c) => m + c.tokenIds.length, 0), 0);
+  const normalizer = dapoTokenNormalizer(stepTokens, rollout.groups.length);
   const micro = [];
   for (const [g, group] of rollout.groups.entries()) {
     const prompt = await policy.encodePrompt(problems.get(group.problemId)!.messages);
@@ -181,6 +184,7 @@ async function learnGrpo(
       ...(learner.feeds.old ? { [LOSS_INPUTS.oldLogProbs]: float32Tensor(shape, at((c) => c.logProbs)) } : {}),
       ...(learner.feeds.ref ? { [LOSS_INPUTS.refLogProbs]: float32Tensor(shape, await learner.referenceLogProbs(batch)) } : {}),
       [LOSS_INPUTS.advantages]: float32Tensor([rows.length], Float32Array.from(adv.advantages.subarray(g * G, (g + 1) * G))),
+      ...(learner.feeds.normalizer ? { [LOSS_INPUTS.tokenNormalizer]: float32Tensor([], Float32Array.of(normalizer)) } : {}),
     });
   }
   const referenceSeconds = (performance.now() - referenceStarted) / 1000;

@@ -62,6 +62,7 @@ export function renderPlan(plan: TrainingPlan, config: TrainingConfig): string {
     ...plan.datasets.map((d) => `dataset: ${d.name} at ${d.root}: ${d.problems} problems`),
     `tasks: ${Object.entries(plan.tasks).map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}`,
     `steps: ${plan.steps} (${config.epochs} epoch(s), ${config.batchSize} prompt(s) per step${plan.objective === 'grpo' ? `, G=${config.sampling.numGenerations}: ${plan.rolloutsPerStep} rollouts per step` : ''})`,
+    `sampling: temperature ${config.sampling.temperature}${Object.entries(config.sampling.taskTemperature ?? {}).map(([task, t]) => ` (${task} ${t})`).join('')}, top-p ${config.sampling.topP}, at most ${config.sampling.maxNewTokens} new tokens`,
     `optimizer: AdamW lr ${config.optimizer.lr}, weight decay ${config.optimizer.weightDecay}, cosine with ${config.optimizer.warmupRatio * 100}% warmup, max grad norm ${config.optimizer.maxGradNorm}`,
     `memory estimate: ${gib(plan.memoryBytes.total)} (weights ${gib(plan.memoryBytes.weights)}, optimizer + gradients ${gib(plan.memoryBytes.optimizer)}; activations not included)`,
     `checkpoints: every ${config.saveSteps} steps`,

@@ -1,11 +1,14 @@
 /**
  * RefAVS training problems (the authors' "RefAID"): the RefAVS prompt on the first frame (+ the full audio) and
- * the first frame's ground-truth box as the reward target. As for VOS, `withMedia` false keeps the prompt text
- * only, for policies whose multimodal path is not wired into training yet.
+ * the first frame's ground-truth box as the reward target. With `withMedia` the message is laid out as System 1's
+ * RefAVS prompt at inference (system1Messages: `[audio, image, text]`, the first frame decoded at the grounding
+ * budget, the audio as its own part, so no use_audio_in_video); without, the prompt is text only (tests, text-only
+ * policies).
  */
 import type { LoadedDataset, RefAvsItem } from '../../data/types.js';
 import { readAudioPcm, readImageFile } from '../../media/index.js';
 import type { Box, MessagePart } from '../../../plugins/api.js';
+import { GROUNDING_IMAGE_BUDGET, smartResize } from '../../pipeline/pixel-budget.js';
 import { renderRefAvsPrompt } from '../../pipeline/prompts.js';
 import type { TrainingProblem } from './problems.js';
 
@@ -28,7 +31,7 @@ export async function refAvsTrainingProblems(dataset: LoadedDataset<RefAvsItem>,
     if (options.withMedia) {
       const audio = await readAudioPcm(item.audioPath);
       if (audio.kind === 'pcm') content.push({ type: 'audio', pcm: audio.samples });
-      content.push({ type: 'image', image: await readImageFile(item.framePaths[0]!) });
+      content.push({ type: 'image', image: await readImageFile(item.framePaths[0]!, smartResize(item, GROUNDING_IMAGE_BUDGET, item.framePaths[0])) });
     }
     content.push({ type: 'text', text: renderRefAvsPrompt(item.exp) });
     const target: RefAvsProblemTarget = { box: box!, expression: item.exp, framePath: item.framePaths[0]! };

@@ -1,11 +1,16 @@
 /**
  * System 2 in the reward: the grounding model (a policy backend answering greedily on the keyframe, as the
  * authors' `reff` does) and the segmenter (SAM2 propagation over the sampled frames), adapted to vosRewards'
- * injected functions for one problem. Frames are read at their original size, so replies carry no resize.
+ * injected functions for one problem. Each grounding image is the original frame resized to the grounding pixel
+ * budget (`smart_resize` as the authors' `fetch_image`, like the inference pipeline), and each reply carries the
+ * two sizes so the reward scales ground-truth boxes into, and predicted boxes out of, the resized pixels.
  */
+import { readImageSize } from '../../data/image-size.js';
 import { readImageFile } from '../../media/index.js';
+import { GROUNDING_IMAGE_BUDGET, smartResize, type PixelBudget } from '../../pipeline/pixel-budget.js';
 import type { BinaryMask, FramePrompts, FrameSource, PolicyBackend, RgbImage, SegmenterBackend } from '../../../plugins/api.js';
 import { renderGroundingPrompt, renderRefAvsGroundingPrompt, type GroundingPromptStyle } from '../../pipeline/prompts.js';
+import type { ImageResize } from '../boxes.js';
 import type { GroundRefAvs } from '../rewards/refavs.js';
 import type { GroundKeyframes, SegmentRollouts } from '../rewards/vos.js';
 import type { TrainingProblem } from './problems.js';
@@ -16,9 +21,20 @@ export interface System2Options {
   grounding: PolicyBackend;
   style?: GroundingPromptStyle;
   maxNewTokens?: number;
+  /** Pixel budget of the grounding images (default: the authors' fetch_image cap, 1600 x 28 x 28). */
+  budget?: PixelBudget;
 }
 
-function framesOf(problem: TrainingProblem): { paths: string[]; cache: Map<number, Promise<RgbImage>> } {
+/** A grounding image: the file resized to the budget, with the sizes the reward rescales boxes between. */
+export async function readGroundingImage(path: string, budget: PixelBudget = GROUNDING_IMAGE_BUDGET): Promise<{ image: RgbImage; resize: ImageResize }> {
+  const original = await readImageSize(path, 'grounding frame');
+  const size = smartResize(original, budget, path);
+  const same = size.width === original.width && size.height === original.height;
+  const image = await readImageFile(path, same ? undefined : size);
+  return { image, resize: { resizedHw: [image.height, image.width], originalHw: [original.height, original.width] } };
+}
+
+function framesOf(problem: TrainingProblem): { paths: string[]; cache: Map<number, Promise<{ image: RgbImage; resize: ImageResize }>> } {
   const target = problem.target as VosProblemTarget;
   if (!Array.isArray(target.framePaths)) throw new Error(`problem ${problem.id}: its target has no frame paths for System 2`);
   return { paths: target.framePaths, cache: new Map() };
@@ -30,7 +46,7 @@ export function groundingFor(options: System2Options): (problem: TrainingProblem
     const frames = framesOf(problem);
     const image = (i: number) => {
       let p = frames.cache.get(i);
-      if (!p) frames.cache.set(i, (p = readImageFile(frames.paths[i]!)));
+      if (!p) frames.cache.set(i, (p = readGroundingImage(frames.paths[i]!, options.budget)));
       return p;
     };
     return async (requests) => {
@@ -38,12 +54,11 @@ export function groundingFor(options: System2Options): (problem: TrainingProblem
       for (const request of requests) {
         const frame = await image(request.frameIndex);
         const text = renderGroundingPrompt(request.description, options.style ?? 'default');
-        const completions = await options.grounding.generate([{ role: 'user', content: [{ type: 'image', image: frame }, { type: 'text', text }] }], {
+        const completions = await options.grounding.generate([{ role: 'user', content: [{ type: 'image', image: frame.image }, { type: 'text', text }] }], {
           maxNewTokens: options.maxNewTokens ?? 256,
           temperature: 0,
         });
-        const hw = [frame.height, frame.width] as const;
-        replies.push({ text: completions[0]?.text ?? '', resize: { resizedHw: hw, originalHw: hw } });
+        replies.push({ text: completions[0]?.text ?? '', resize: frame.resize });
       }
       return replies;
     };
@@ -91,14 +106,13 @@ export function segmentationFor(segmenter: SegmenterBackend, warn: (message: str
   };
 }
 
-/** RefAVS: every answer grounded greedily on the problem's first frame with the RefAVS grounding prompt. */
+/** RefAVS: every answer grounded greedily on the problem's first frame (at the grounding budget) with the RefAVS grounding prompt. */
 export function refAvsGroundingFor(options: System2Options): (problem: TrainingProblem) => GroundRefAvs {
   return (problem) => {
     const { framePath } = problem.target as RefAvsProblemTarget;
-    let frame: Promise<RgbImage> | undefined;
+    let frame: Promise<{ image: RgbImage; resize: ImageResize }> | undefined;
     return async (requests) => {
-      const image = await (frame ??= readImageFile(framePath));
-      const hw = [image.height, image.width] as const;
+      const { image, resize } = await (frame ??= readGroundingImage(framePath, options.budget));
       const replies = [];
       for (const request of requests) {
         const text = renderRefAvsGroundingPrompt(request.answer);
@@ -106,7 +120,7 @@ export function refAvsGroundingFor(options: System2Options): (problem: TrainingP
           maxNewTokens: options.maxNewTokens ?? 256,
           temperature: 0,
         });
-        replies.push({ text: completions[0]?.text ?? '', resize: { resizedHw: hw, originalHw: hw } });
+        replies.push({ text: completions[0]?.text ?? '', resize });
       }
       return replies;
     };

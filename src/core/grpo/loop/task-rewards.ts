@@ -7,6 +7,7 @@ import type { Box } from '../../../plugins/api.js';
 import { formatReward } from '../rewards/format.js';
 import { lengthBonus } from '../rewards/length.js';
 import { refAvsRewards, type GroundRefAvs } from '../rewards/refavs.js';
+import { segZeroReward, type SegZeroSample } from '../rewards/segzero.js';
 import type { VosRewardWeights } from '../rewards/vos-combine.js';
 import { vosRewards, type GroundKeyframes, type SegmentRollouts, type VosTarget } from '../rewards/vos.js';
 import type { GeneratedCompletion } from './policy.js';
@@ -47,6 +48,17 @@ export function refAvsRewardScorer(options: { ground: (problem: TrainingProblem)
     const { box } = problem.target as { box: Box };
     const accuracy = await refAvsRewards(texts, box, options.ground(problem));
     return combine(completions, texts.map(formatReward), accuracy, options.lenControl, {});
+  };
+}
+
+/** Image grounding (SegZero) problems carry a `SegZeroSample`; the policy's own answer is scored, no System 2. */
+export function groundingRewardScorer(options: { lenControl: boolean }): RewardScorer {
+  return async (problem, completions) => {
+    const texts = completions.map((c) => c.text);
+    const sample = problem.target as SegZeroSample;
+    const results = texts.map((t) => segZeroReward(t, sample));
+    const parts = { 'segzero/iou': results.map((r) => r.iou), 'segzero/format': results.map((r) => r.format) };
+    return combine(completions, texts.map(formatReward), results.map((r) => r.reward), options.lenControl, parts);
   };
 }
 

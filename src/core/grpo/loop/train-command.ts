@@ -3,24 +3,26 @@
  * problems from the datasets, prints the plan (--dry-run) or trains with a progress line, Ctrl-C -> checkpoint.
  */
 import { resolve } from 'node:path';
-import { openMevis, openRefAvs, openRevos } from '../../data/index.js';
+import { openMevis, openRefAvs, openRefCocog, openRevos } from '../../data/index.js';
 import { InputError } from '../../errors.js';
 import type { PolicyBackend, SegmenterBackend } from '../../../plugins/api.js';
 import type { RewardScaling } from '../advantages.js';
 import type { GrpoLossType } from '../loss.js';
 import { DEFAULT_VOS_REWARD_WEIGHTS, SAM_ALPHA_THRESHOLD } from '../rewards/vos-combine.js';
 import { RunDir } from '../run-dir.js';
-import { refAvsSftTarget, vosSftTarget } from '../sft/targets.js';
+import { groundingSftTarget, refAvsSftTarget, vosSftTarget } from '../sft/targets.js';
 import type { TrainingConfig } from './config.js';
 import { runTraining } from './loop.js';
 import { renderPlan, trainingPlan, type PlanDataset } from './plan.js';
 import type { TrainablePolicy } from './policy.js';
 import type { TrainingProblem } from './problems.js';
+import { GROUNDING_TASK, refCocogTrainingProblems, vosGroundingTrainingProblems, type GroundingProblemOptions, type GroundingProblemTarget } from './grounding-problems.js';
 import { progressReporter } from './progress.js';
+import { resumeConfig } from './resume.js';
 import type { RewardScorer } from './rollout.js';
 import { REFAVS_TASK, refAvsTrainingProblems, type RefAvsProblemTarget } from './refavs-problems.js';
 import { groundingFor, refAvsGroundingFor, segmentationFor } from './system2.js';
-import { refAvsRewardScorer, vosRewardScorer } from './task-rewards.js';
+import { groundingRewardScorer, refAvsRewardScorer, vosRewardScorer } from './task-rewards.js';
 import { VOS_TASK, vosTrainingProblems, type VosProblemTarget } from './vos-problems.js';
 
 /** What a policy plugin offers the command (the qwen-omni plugin's QwenTrainablePolicy). */
@@ -44,7 +46,8 @@ export interface TrainCommandOptions {
   out?: string;
   objective: 'grpo' | 'sft';
   rewards: RewardFlags;
-  sampling: { numGenerations: number; temperature: number; topP: number; avsTemperature: number };
+  /** `avsTemperature`: RefAVS batches' temperature (the authors' AVS_TEMPERATURE under FUSE_TEMPERATURE); default: `temperature`. */
+  sampling: { numGenerations: number; temperature: number; topP: number; avsTemperature?: number };
   loss: { beta: number; numIterations: number; epsilon: number; epsilonHigh: number; lossType: string; scaleRewards: string };
   optimizer: { lr: number; weightDecay: number; maxGradNorm: number };
   adapter: { kind: 'full' } | { kind: 'lora'; rank: number; alpha: number; targets: string[] };
@@ -59,6 +62,8 @@ export interface TrainCommandOptions {
   maxFrames: number;
   warmupRatio: number;
   sampleSteps: number;
+  /** Flags given on the command line (not defaulted): with --resume, those that change the run are refused. */
+  explicitFlags?: ReadonlySet<string>;
   trainable: () => Promise<TrainablePolicyPlugin>;
   /** System 2 (grounding model) and, when `needsSegmenter` (alpha_g > 0), the segmenter. */
   openSystem2: (needsSegmenter: boolean) => Promise<{ grounding: PolicyBackend; segmenter?: SegmenterBackend; close(): Promise<void> }>;
@@ -79,6 +84,12 @@ export interface RunConfigFile {
 
 const VOS_DATASETS: Record<string, typeof openRevos> = { revos: openRevos, mevis: openMevis };
 
+/** Image grounding datasets (SegZero prompt and reward): refCOCOg, and single frames of a ReVOS video (issue 10). */
+const GROUNDING_DATASETS: Record<string, (root: string, options: GroundingProblemOptions) => Promise<TrainingProblem[]>> = {
+  refcocog: async (root, options) => refCocogTrainingProblems(await openRefCocog(root, 'train'), options),
+  'revos-grounding': async (root, options) => vosGroundingTrainingProblems(await openRevos(root, 'train'), options),
+};
+
 export function resolveTrainingConfig(o: TrainCommandOptions): TrainingConfig {
   const lossType = o.loss.lossType as Exclude<GrpoLossType, 'omni-r1'>;
   return {
@@ -87,7 +98,14 @@ export function resolveTrainingConfig(o: TrainCommandOptions): TrainingConfig {
     epochs: o.epochs,
     batchSize: o.batchSize,
     ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
-    sampling: { numGenerations: o.sampling.numGenerations, temperature: o.sampling.temperature, topP: o.sampling.topP, maxNewTokens: o.maxCompletionLength },
+    sampling: {
+      numGenerations: o.sampling.numGenerations,
+      temperature: o.sampling.temperature,
+      topP: o.sampling.topP,
+      maxNewTokens: o.maxCompletionLength,
+      // The authors' trainer samples "refavs" problems with its audio generation config (AVS_TEMPERATURE).
+      ...(o.sampling.avsTemperature !== undefined ? { taskTemperature: { [REFAVS_TASK]: o.sampling.avsTemperature } } : {}),
+    },
     loss: { beta: o.loss.beta, numIterations: o.loss.numIterations, epsilon: o.loss.epsilon, epsilonHigh: o.loss.epsilonHigh, lossType, scaleRewards: o.loss.scaleRewards as RewardScaling },
     optimizer: { ...o.optimizer, warmupRatio: o.warmupRatio },
     adapter: o.adapter.kind === 'full' ? { kind: 'full' } : { ...o.adapter, seed: o.seed },
@@ -96,16 +114,23 @@ export function resolveTrainingConfig(o: TrainCommandOptions): TrainingConfig {
   };
 }
 
-async function loadProblems(datasets: RunConfigFile['datasets'], maxFrames: number, seed: number): Promise<{ problems: TrainingProblem[]; plan: PlanDataset[] }> {
+/** Training problems with their media (frames, first frame + audio) unless `withMedia` is false (text-only prompts). */
+async function loadProblems(datasets: RunConfigFile['datasets'], maxFrames: number, seed: number, withMedia = true): Promise<{ problems: TrainingProblem[]; plan: PlanDataset[] }> {
   const problems: TrainingProblem[] = [];
   const plan: PlanDataset[] = [];
   for (const { name, root } of datasets) {
+    const grounding = GROUNDING_DATASETS[name];
+    if (grounding) {
+      const found = await grounding(root, { withMedia, seed, prefix: name });
+      plan.push({ name, root, problems: found.length });
+      problems.push(...found);
+      continue;
+    }
     const open = VOS_DATASETS[name];
-    if (!open && name !== 'refavs') throw new InputError(`training on --dataset ${name} is not supported yet`, { hint: `train on ${[...Object.keys(VOS_DATASETS), 'refavs'].join(', ')}` });
-    // Prompts are text-only until the trainable policy takes video, image and audio parts.
+    if (!open && name !== 'refavs') throw new InputError(`training on --dataset ${name} is not supported yet`, { hint: `train on ${[...Object.keys(VOS_DATASETS), 'refavs', ...Object.keys(GROUNDING_DATASETS)].join(', ')}` });
     const found = open
-      ? await vosTrainingProblems(await open(root, 'train'), { maxFrames, withFrames: false, seed, prefix: name })
-      : await refAvsTrainingProblems(await openRefAvs(root, 'train'), { withMedia: false, prefix: name });
+      ? await vosTrainingProblems(await open(root, 'train'), { maxFrames, withFrames: withMedia, seed, prefix: name })
+      : await refAvsTrainingProblems(await openRefAvs(root, 'train'), { withMedia, prefix: name });
     plan.push({ name, root, problems: found.length });
     problems.push(...found);
   }
@@ -114,15 +139,25 @@ async function loadProblems(datasets: RunConfigFile['datasets'], maxFrames: numb
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   let file: RunConfigFile;
+  let resumedSettings: string[] = [];
   if (o.resume) {
-    file = await (await RunDir.open(o.resume)).readConfig<RunConfigFile>();
+    const stored = await (await RunDir.open(o.resume)).readConfig<RunConfigFile>();
+    const requested: RunConfigFile = {
+      ...stored,
+      model: o.from ? resolve(o.from) : stored.model,
+      datasets: o.datasets.length > 0 ? o.datasets.map((d) => ({ ...d, root: resolve(d.root) })) : stored.datasets,
+      rewards: o.rewards,
+      maxFrames: o.maxFrames,
+      training: resolveTrainingConfig(o),
+    };
+    ({ file, applied: resumedSettings } = resumeConfig(stored, requested, o.explicitFlags ?? new Set(), o.resume));
   } else {
     if (!o.from) throw new InputError('no policy checkpoint to train: --from is missing', { hint: 'pass --from <checkpoint dir>' });
     file = { format: 1, model: resolve(o.from), datasets: o.datasets.map((d) => ({ ...d, root: resolve(d.root) })), rewards: o.rewards, maxFrames: o.maxFrames, training: resolveTrainingConfig(o) };
   }
   const config = file.training;
   const plugin = await o.trainable();
-  const { problems, plan: planned } = await loadProblems(file.datasets, file.maxFrames, config.seed);
+  const { problems, plan: planned } = await loadProblems(file.datasets, file.maxFrames, config.seed, !o.dryRun);
   if (o.dryRun) {
     const estimate = await plugin.estimate(file.model, config.adapter.kind === 'lora' ? config.adapter : undefined);
     o.write(renderPlan(trainingPlan(config, planned, problems, estimate), config));
@@ -130,10 +165,15 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   }
   if (!o.resume && !o.out) throw new InputError('no run directory: --out is missing', { hint: 'pass --out runs/<name> (or --dry-run to see the plan)' });
   const runDir = o.resume ? await RunDir.open(o.resume) : await RunDir.create(resolve(o.out!), file);
-  o.warn('training prompts are text-only for now (the frames are not shown to the policy)');
+  if (resumedSettings.length > 0) {
+    await runDir.writeConfig(file);
+    o.log(`resume: ${resumedSettings.map((flag) => `--${flag}`).join(', ')} changed and recorded in config.json`);
+  }
 
   const policy = await plugin.open(file.model);
-  const system2 = config.objective === 'grpo' ? await o.openSystem2(file.rewards.alphaG > SAM_ALPHA_THRESHOLD) : undefined;
+  // Image grounding problems are scored on the policy's own answer; System 2 serves the VOS and RefAVS rewards.
+  const needsSystem2 = config.objective === 'grpo' && problems.some((p) => p.task === VOS_TASK || p.task === REFAVS_TASK);
+  const system2 = needsSystem2 ? await o.openSystem2(file.rewards.alphaG > SAM_ALPHA_THRESHOLD) : undefined;
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) return;
@@ -144,7 +184,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
   process.once('SIGINT', onSigint);
   const progress = progressReporter();
   try {
-    const rewards: Record<string, RewardScorer> = {};
+    const rewards: Record<string, RewardScorer> = { [GROUNDING_TASK]: groundingRewardScorer({ lenControl: file.rewards.lenControl }) };
     if (system2) {
       const { alphaG, alphaK, alphaKRatio, alphaA, clipReward, lenControl } = file.rewards;
       rewards[VOS_TASK] = vosRewardScorer({
@@ -161,7 +201,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       policy,
       problems,
       rewards,
-      sftTarget: (problem) => (problem.task === REFAVS_TASK ? refAvsSftTarget(problem.target as RefAvsProblemTarget) : vosSftTarget(problem.target as VosProblemTarget)),
+      sftTarget: sftTargetOf,
       runDir,
       resume: o.resume !== undefined,
       signal: controller.signal,
@@ -174,4 +214,11 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
     await system2?.close();
     await policy.release();
   }
+}
+
+/** The SFT target of a problem of any built-in task. */
+export function sftTargetOf(problem: TrainingProblem): string {
+  if (problem.task === REFAVS_TASK) return refAvsSftTarget(problem.target as RefAvsProblemTarget);
+  if (problem.task === GROUNDING_TASK) return groundingSftTarget(problem.target as GroundingProblemTarget);
+  return vosSftTarget(problem.target as VosProblemTarget);
 }

@@ -1,13 +1,16 @@
 /**
  * VOS training problems from a ReVOS / MeViS dataset: the authors' prompt (variant A, prompt forcing) over the
- * sampled frames and the `[object][frame]` ground-truth masks as the reward target. With `withFrames` the
- * frames go into the message as a video part; without, the prompt is text only (for policies whose
- * multimodal path is not wired into training yet).
+ * sampled frames and the `[object][frame]` ground-truth masks as the reward target. With `withFrames` the frames go
+ * into the message as a video part, as System 1 shows them at inference (system1Messages): decoded at the System-1
+ * size (SYSTEM1_FRAME_BUDGET, the authors' 128 x 28 x 28 training budget) with the 2 fps pseudo-time, and without
+ * audio (ReVOS/MeViS training is video only, so no use_audio_in_video). Without, the prompt is text only (tests,
+ * text-only policies).
  */
 import type { LoadedDataset, VosExpressionItem } from '../../data/types.js';
 import { readImageFile } from '../../media/index.js';
 import type { MessagePart } from '../../../plugins/api.js';
-import { renderVosPrompt } from '../../pipeline/prompts.js';
+import { SYSTEM1_FRAME_BUDGET, smartResize } from '../../pipeline/pixel-budget.js';
+import { OMNI_R1_PSEUDO_FPS, renderVosPrompt } from '../../pipeline/prompts.js';
 import { sampleSystem1Frames } from '../../pipeline/system1.js';
 import { vosTarget, type VosTarget } from '../rewards/vos.js';
 import type { TrainingProblem } from './problems.js';
@@ -42,7 +45,10 @@ export async function vosTrainingProblems(dataset: LoadedDataset<VosExpressionIt
     const masks = item.annoIds.map((_, object) => perFrame.map((objects) => objects[object]!.mask));
     const text = renderVosPrompt({ expression: item.exp, frameCount: frames.length, seed: options.seed + index });
     const content: MessagePart[] = [];
-    if (options.withFrames) content.push({ type: 'video', frames: await Promise.all(frames.map((f) => readImageFile(item.framePaths[f]!))) });
+    if (options.withFrames) {
+      const size = smartResize(item, SYSTEM1_FRAME_BUDGET, item.framePaths[0]);
+      content.push({ type: 'video', frames: await Promise.all(frames.map((f) => readImageFile(item.framePaths[f]!, size))), fps: OMNI_R1_PSEUDO_FPS });
+    }
     content.push({ type: 'text', text });
     problems.push({
       id: `${options.prefix}/${item.id}`,

@@ -1,9 +1,12 @@
 /**
  * SFT targets built from the ground truth in the authors' output format (the paper's SFT baseline): for VOS,
  * up to 4 moments at sampled frames where the referred object is visible, spread over the video, each with the
- * expression as its description; for RefAVS, the expression as the answer.
+ * expression as its description; for RefAVS, the expression as the answer; for image grounding (SegZero), the
+ * ground-truth box and points in the pixels of the image the policy sees.
  */
+import { parseSegZeroSolution } from '../../data/refcocog-solution.js';
 import { TARGET_KEYFRAMES } from '../rewards/keyframes.js';
+import type { SegZeroSample } from '../rewards/segzero.js';
 import type { VosProblemTarget } from '../loop/vos-problems.js';
 
 /** `mm:ss.ff` of pseudo time `frame / fps` (2 fps, as the authors' prompts count time). */
@@ -33,4 +36,19 @@ export function vosSftTarget(target: VosProblemTarget): string {
 
 export function refAvsSftTarget(target: { expression: string }): string {
   return `<think>The sounding object matches the reference.</think><answer>${target.expression}</answer>`;
+}
+
+/**
+ * SegZero's answer `{"bbox_2d": [...], "points_1": [...], "points_2": [...]}` with the solution scaled to the
+ * resized image exactly as the reward scales it (`int(coord * resized / original)`), so it earns the full reward.
+ */
+export function groundingSftTarget(target: SegZeroSample & { expression: string }): string {
+  const solution = parseSegZeroSolution(target.solution);
+  if (!solution) throw new Error(`groundingSftTarget: ${JSON.stringify(target.solution)} is not a SegZero solution`);
+  const x = (v: number) => Math.trunc(v * (target.resizedWidth / target.imageWidth));
+  const y = (v: number) => Math.trunc(v * (target.resizedHeight / target.imageHeight));
+  const [x1, y1, x2, y2] = solution.box;
+  const [[px1, py1], [px2, py2]] = solution.points;
+  const answer = `{"bbox_2d": [${x(x1)}, ${y(y1)}, ${x(x2)}, ${y(y2)}], "points_1": [${x(px1)}, ${y(py1)}], "points_2": [${x(px2)}, ${y(py2)}]}`;
+  return `<think>The object matching "${target.expression}" is this one.</think><answer>${answer}</answer>`;
 }

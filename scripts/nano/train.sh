@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Re-trains the nano thinker (issue 10) with the toolkit's own commands, and evaluates it on a held-out synthetic
+# split: SFT, then GRPO from the SFT model with --alpha-g 0 and with --alpha-g 1.
+#
+#   scripts/nano/train.sh                      # everything, into /work/nano-runs/thinker
+#   OUT=runs/nano-thinker SEGMENTER=models/nano/segmenter scripts/nano/train.sh
+#
+# Settings (environment): OUT (run folder), SEGMENTER (exported nano SAM2 folder: System 2 masks for --alpha-g 1
+# and the evaluations), SFT_STEPS, GRPO_STEPS, EVAL_LIMIT, SEED. Every stage's command line and wall time go to
+# $OUT/timings.tsv, its output to $OUT/logs/<stage>.log; the final exported policies are $OUT/{sft,grpo-g0,grpo-g1}
+# and their held-out reports $OUT/eval/<model>/summary.json. Needs the built CLI (npm run build).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+OUT="$(mkdir -p "${OUT:-/work/nano-runs/thinker}" && cd "${OUT:-/work/nano-runs/thinker}" && pwd)"
+SEGMENTER="${SEGMENTER:-/work/nano-runs/sam2/model}"
+SFT_STEPS="${SFT_STEPS:-1500}"
+GRPO_STEPS="${GRPO_STEPS:-16}"
+EVAL_LIMIT="${EVAL_LIMIT:-24}"
+SEED="${SEED:-0}"
+OMNI=(node "$ROOT/bin/run.js")
+
+# Data: 4 frames of 112 x 112 per clip (2 s at 2 fps, with sound), the training set and a held-out set of another seed.
+TRAIN_SEED=1
+HELDOUT_SEED=2
+SYNTH=(--format revos --frames 4 --size 112x112)
+# Full fine-tuning: the base is a fresh init, so LoRA (rank-capped, embedding frozen) is the wrong tool here; the
+# embedding stays at its init either way (the scoring graph takes inputs_embeds) and the towers are frozen.
+GRPO=(--objective grpo --full --num-generations 4 --temperature 1.0 --top-p 0.95 --max-completion-length 256 --beta 0.04 --lr 5e-5 --warmup-ratio 0 --max-frames 4)
+
+[[ -f "$ROOT/dist/commands/models/init.js" ]] || { echo "train.sh: the CLI is not built (run npm run build)" >&2; exit 2; }
+[[ -d "$SEGMENTER" ]] || { echo "train.sh: no segmenter at $SEGMENTER (set SEGMENTER to an exported nano SAM2 folder)" >&2; exit 2; }
+SEGMENTER="$(cd "$SEGMENTER" && pwd)"
+mkdir -p "$OUT/logs" "$OUT/data" "$OUT/runs" "$OUT/checkpoints" "$OUT/eval"
+cd "$OUT"
+[[ -f timings.tsv ]] || printf 'stage\tseconds\tcommand\n' > timings.tsv
+
+# [CLEAN=PATH] stage NAME COMMAND...: runs once (skipped when $OUT/logs/NAME.done exists), logged and timed; PATH
+# (what an interrupted earlier attempt left) is removed first.
+stage() {
+  local name="$1"; shift
+  if [[ -f "logs/$name.done" ]]; then echo "== $name: done before, skipped"; return; fi
+  [[ -z "${CLEAN:-}" ]] || rm -rf "$CLEAN"
+  echo "== $name: $*"
+  local start=$SECONDS
+  "$@" > "logs/$name.log" 2>&1 || { echo "train.sh: stage $name failed; see $OUT/logs/$name.log" >&2; tail -5 "logs/$name.log" >&2; exit 1; }
+  printf '%s\t%s\t%s\n' "$name" "$((SECONDS - start))" "$*" >> timings.tsv
+  touch "logs/$name.done"
+}
+
+stage synth-train "${OMNI[@]}" data synth "${SYNTH[@]}" --videos 40 --seed $TRAIN_SEED --out data/train
+stage synth-heldout "${OMNI[@]}" data synth "${SYNTH[@]}" --videos 20 --seed $HELDOUT_SEED --out data/heldout
+stage init "${OMNI[@]}" models init nano --out checkpoints/init --seed "$SEED"
+
+# (a) SFT, full fine-tune: System 1 (ReVOS layout: frames + the authors' prompt -> moments) and System 2
+# (revos-grounding: one frame + System 2's own grounding prompt -> box and points) on the same videos.
+CLEAN=runs/sft stage sft "${OMNI[@]}" train --objective sft --full --from checkpoints/init --out runs/sft \
+  --dataset revos --data-root data/train --dataset revos-grounding --data-root data/train \
+  --lr 2e-3 --warmup-ratio 0.05 --max-frames 4 --epochs 20 --max-steps "$SFT_STEPS" --save-steps 250 --seed "$SEED"
+stage sft-merge "${OMNI[@]}" export adapter --run runs/sft --merge --out checkpoints/sft
+stage sft-export "${OMNI[@]}" export policy --from checkpoints/sft --out sft --force
+
+# (b), (c) GRPO from the SFT model; System 2 is the SFT model, frozen (and the nano SAM2 for R_G when alpha_g > 0).
+for g in 0 1; do
+  CLEAN="runs/grpo-g$g" stage "grpo-g$g" "${OMNI[@]}" train "${GRPO[@]}" --alpha-g "$g" --from checkpoints/sft --grounding-model "$OUT/sft" --segmenter-model "$SEGMENTER" \
+    --out "runs/grpo-g$g" --dataset revos --data-root data/train --max-steps "$GRPO_STEPS" --save-steps "$GRPO_STEPS" --seed "$SEED"
+  stage "grpo-g$g-merge" "${OMNI[@]}" export adapter --run "runs/grpo-g$g" --merge --out "checkpoints/grpo-g$g"
+  stage "grpo-g$g-export" "${OMNI[@]}" export policy --from "checkpoints/grpo-g$g" --out "grpo-g$g" --force
+done
+
+# Held-out evaluation: each model as System 1 and its own System 2 grounding, the nano SAM2 for the masks.
+for model in sft grpo-g0 grpo-g1; do
+  CLEAN="eval/$model" stage "eval-$model" "${OMNI[@]}" eval --dataset revos --data-root data/heldout --split train --limit "$EVAL_LIMIT" \
+    --model "$OUT/$model" --segmenter-model "$SEGMENTER" --max-new-tokens 256 --out "eval/$model" --json
+done
+
+echo "== held-out J&F ($EVAL_LIMIT expressions of data/heldout, seed $HELDOUT_SEED)"
+for model in sft grpo-g0 grpo-g1; do
+  node -e 'const s = require(process.argv[1]); console.log(process.argv[2].padEnd(8), JSON.stringify(s.metrics ?? s))' "$OUT/eval/$model/summary.json" "$model"
+done
