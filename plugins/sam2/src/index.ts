@@ -33,3 +33,6 @@ export * from './train/checkpoint.js';
 export * from './train/run.js';
 export * from './train/evaluate.js';
 export * from './train/evaluate-video.js';
+export * from './train/video-train-graph.js';
+export * from './train/video-data.js';
+export * from './train/video-run.js';

@@ -126,18 +126,43 @@ export function buildMemoryAttentionGraph(config: Sam2Config, weights: WeightSou
   const ctx = new ModuleContext(g, weights);
   const hidden = config.maskDecoder.hiddenSize;
   const grid = config.promptEncoder.imageSize / config.promptEncoder.patchSize;
+  const memDim = video.memoryEncoder.outputChannels;
+  const inputs: MemoryAttentionInputs = {
+    visionFeatures: g.input('vision_features', 'float32', [1, hidden, grid, grid]),
+    memory: g.input('memory', 'float32', ['batch_size', 'memory_tokens', memDim]),
+    temporalIndex: g.input('memory_temporal_index', 'int64', ['memory_frames']),
+    pointers: g.input('object_pointers', 'float32', ['batch_size', 'num_pointers', hidden]),
+  };
+  if (video.enableTemporalPosEncodingForObjectPointers) inputs.pointerTemporalEncoding = g.input('object_pointer_temporal_encoding', 'float32', ['num_pointers', hidden]);
+  g.output(memoryConditionedFeatures(ctx, inputs, config, video), 'conditioned_features');
+  return g;
+}
+
+/** The tensors of the `memory_attention` graph's inputs (see the file comment). */
+export interface MemoryAttentionInputs {
+  visionFeatures: Tensor;
+  memory: Tensor;
+  temporalIndex: Tensor;
+  pointers: Tensor;
+  /** Required when enable_temporal_pos_encoding_for_object_pointers. */
+  pointerTemporalEncoding?: Tensor;
+}
+
+/** The memory attention over graph tensors: conditioned_features [B, C, h, w]. */
+export function memoryConditionedFeatures(ctx: ModuleContext, inputs: MemoryAttentionInputs, config: Sam2Config, video: Sam2VideoConfig): Tensor {
+  const g = ctx.graph;
+  const hidden = config.maskDecoder.hiddenSize;
+  const grid = config.promptEncoder.imageSize / config.promptEncoder.patchSize;
   const tokens = grid * grid;
   const memDim = video.memoryEncoder.outputChannels;
   const splits = hidden / memDim;
   const attention = video.memoryAttention;
   const headDim = attention.hiddenSize / (attention.downsampleRate * attention.numHeads);
 
-  const visionFeatures = g.input('vision_features', 'float32', [1, hidden, grid, grid]);
-  const memory = g.input('memory', 'float32', ['batch_size', 'memory_tokens', memDim]);
-  const temporalIndex = g.input('memory_temporal_index', 'int64', ['memory_frames']);
-  const pointers = g.input('object_pointers', 'float32', ['batch_size', 'num_pointers', hidden]);
+  const { visionFeatures, memory, temporalIndex, pointers } = inputs;
 
-  const constant = (name: string, shape: number[], data: Float32Array) => g.initializer(name, { dtype: 'float32', shape, data });
+  // Shared when the function runs several times in one graph (the training graph unrolls frames).
+  const constant = (name: string, shape: number[], data: Float32Array) => (g.has(name) ? g.tensor(name) : g.initializer(name, { dtype: 'float32', shape, data }));
   const tokensFirst = (chw: Float32Array, channels: number) => {
     const out = new Float32Array(chw.length);
     for (let c = 0; c < channels; c++) for (let t = 0; t < tokens; t++) out[t * channels + c] = chw[c * tokens + t]!;
@@ -159,7 +184,8 @@ export function buildMemoryAttentionGraph(config: Sam2Config, weights: WeightSou
   const pointerTokens = reshape(pointers, [0, -1, memDim]);
   let pointerPositions: Tensor;
   if (video.enableTemporalPosEncodingForObjectPointers) {
-    const encoding = g.input('object_pointer_temporal_encoding', 'float32', ['num_pointers', hidden]);
+    const encoding = inputs.pointerTemporalEncoding;
+    if (!encoding) throw new Error('the memory attention needs the object pointers\' temporal encoding (enable_temporal_pos_encoding_for_object_pointers)');
     const projected = ctx.linear('temporal_positional_encoding_projection_layer', encoding);
     const repeated = expand(unsqueeze(projected, [1]), g.constant(tensorData('int64', [3], [1, splits, memDim])));
     pointerPositions = reshape(repeated, [1, -1, memDim]);
@@ -176,6 +202,5 @@ export function buildMemoryAttentionGraph(config: Sam2Config, weights: WeightSou
     x = memoryAttentionLayer(ctx, `memory_attention.layers.${i}`, x, { keys, positions, spatial: memory }, rope, attention);
   }
   x = ctx.layerNorm('memory_attention.layer_norm', x, LAYER_NORM_EPS);
-  g.output(reshape(transpose(x, [0, 2, 1]), [-1, hidden, grid, grid]), 'conditioned_features');
-  return g;
+  return reshape(transpose(x, [0, 2, 1]), [-1, hidden, grid, grid]);
 }

@@ -6,8 +6,9 @@
  */
 import { SeededRandom, type TensorData } from 'omni-r1';
 import type { Sam2Config } from '../config.js';
+import type { Sam2VideoConfig } from '../video/video-config.js';
 
-type Init = 'fanIn' | 'zero' | 'one' | 'normal' | 'small';
+type Init = 'fanIn' | 'zero' | 'one' | 'normal' | 'small' | 'layerScale';
 export type TensorSpec = [name: string, shape: number[], init: Init];
 
 const linear = (name: string, out: number, inp: number): TensorSpec[] => [
@@ -98,6 +99,57 @@ export function sam2TensorSpecs(config: Sam2Config): TensorSpec[] {
   return specs;
 }
 
+/**
+ * The tensors Sam2VideoModel adds to Sam2Model: memory encoder (mask downsampler, feature projection, ConvNeXt fuser,
+ * projection), memory attention, object-pointer projection and the memory/pointer embeddings. Layer scales start at
+ * 1e-6 as the reference's; the learned embeddings as the reference (trunc-normal 0.02 or zeros).
+ */
+export function sam2VideoTensorSpecs(config: Sam2Config, video: Sam2VideoConfig): TensorSpec[] {
+  const C = config.maskDecoder.hiddenSize;
+  const e = video.memoryEncoder;
+  const a = video.memoryAttention;
+  const memDim = e.outputChannels;
+  const specs: TensorSpec[] = [];
+  const d = e.maskDownsampler;
+  const layers = Math.floor(Math.log2(d.totalStride) / Math.log2(d.stride));
+  let channels = 1;
+  for (let i = 0; i < layers; i++) {
+    const out = channels * d.stride * d.stride;
+    specs.push(...conv(`memory_encoder.mask_downsampler.layers.${i}.conv`, [out, channels, d.kernelSize, d.kernelSize]));
+    specs.push(...norm(`memory_encoder.mask_downsampler.layers.${i}.layer_norm`, out));
+    channels = out;
+  }
+  specs.push(...conv('memory_encoder.mask_downsampler.final_conv', [d.embedDim, channels, 1, 1]));
+  specs.push(...conv('memory_encoder.feature_projection', [e.hiddenSize, C, 1, 1]));
+  for (let i = 0; i < e.fuser.numLayers; i++) {
+    const name = `memory_encoder.memory_fuser.layers.${i}`;
+    specs.push(...conv(`${name}.depthwise_conv`, [e.fuser.embedDim, 1, e.fuser.kernelSize, e.fuser.kernelSize]), ...norm(`${name}.layer_norm`, e.fuser.embedDim));
+    specs.push(...linear(`${name}.pointwise_conv1`, e.fuser.intermediateDim, e.fuser.embedDim), ...linear(`${name}.pointwise_conv2`, e.fuser.embedDim, e.fuser.intermediateDim));
+    specs.push([`${name}.scale`, [e.fuser.embedDim], 'layerScale']);
+  }
+  specs.push(...conv('memory_encoder.projection', [memDim, e.hiddenSize, 1, 1]));
+  const internal = a.hiddenSize / a.downsampleRate;
+  for (let i = 0; i < a.numLayers; i++) {
+    const name = `memory_attention.layers.${i}`;
+    specs.push(...attention(`${name}.self_attn`, a.hiddenSize, internal));
+    specs.push(...linear(`${name}.cross_attn_image.q_proj`, internal, a.hiddenSize), ...linear(`${name}.cross_attn_image.k_proj`, internal, memDim));
+    specs.push(...linear(`${name}.cross_attn_image.v_proj`, internal, memDim), ...linear(`${name}.cross_attn_image.o_proj`, a.hiddenSize, internal));
+    specs.push(...linear(`${name}.linear1`, a.feedForwardHiddenSize, a.hiddenSize), ...linear(`${name}.linear2`, a.hiddenSize, a.feedForwardHiddenSize));
+    for (const n of [1, 2, 3]) specs.push(...norm(`${name}.layer_norm${n}`, a.hiddenSize));
+  }
+  specs.push(...norm('memory_attention.layer_norm', a.hiddenSize));
+  specs.push(
+    ...feedForward('object_pointer_proj', C, C, C, 3),
+    ['no_object_pointer', [1, C], 'zero'],
+    ['memory_temporal_positional_encoding', [video.numMaskmem, 1, 1, memDim], 'small'],
+    ['no_memory_positional_encoding', [1, 1, C], 'small'],
+    ['occlusion_spatial_embedding_parameter', [1, memDim], 'zero'],
+    ...conv('mask_downsample', [1, 1, 4, 4]),
+  );
+  if (video.enableTemporalPosEncodingForObjectPointers) specs.push(...linear('temporal_positional_encoding_projection_layer', memDim, C));
+  return specs;
+}
+
 /** Standard normal draws (Box-Muller) from the synthesiser's portable generator. */
 function normalSampler(rng: SeededRandom): () => number {
   return () => {
@@ -106,19 +158,19 @@ function normalSampler(rng: SeededRandom): () => number {
   };
 }
 
-/** Fresh weights for `config`, deterministic in `seed`. */
-export function initSam2Weights(config: Sam2Config, seed: number): Map<string, TensorData> {
+/** Fresh weights for `config`, deterministic in `seed` (`specs` defaults to the image model's). */
+export function initSam2Weights(config: Sam2Config, seed: number, specs: TensorSpec[] = sam2TensorSpecs(config)): Map<string, TensorData> {
   const rng = SeededRandom.fromSeed(seed, 0x5a32);
   const normal = normalSampler(rng);
   const out = new Map<string, TensorData>();
-  for (const [name, shape, init] of sam2TensorSpecs(config)) {
+  for (const [name, shape, init] of specs) {
     const n = shape.reduce((a, d) => a * d, 1);
     const fanIn = shape.slice(1).reduce((a, d) => a * d, 1);
     const bound = 1 / Math.sqrt(fanIn);
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       data[i] =
-        init === 'fanIn' ? (2 * rng.next() - 1) * bound : init === 'one' ? 1 : init === 'zero' ? 0 : init === 'normal' ? normal() * config.promptEncoder.scale : 0.02 * normal();
+        init === 'fanIn' ? (2 * rng.next() - 1) * bound : init === 'one' ? 1 : init === 'zero' ? 0 : init === 'normal' ? normal() * config.promptEncoder.scale : init === 'layerScale' ? 1e-6 : 0.02 * normal();
     }
     out.set(name, { dtype: 'float32', shape, data });
   }

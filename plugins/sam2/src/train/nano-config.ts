@@ -78,3 +78,51 @@ export function nanoSam2Config(options: NanoSam2Options = {}): Sam2ConfigJson {
     },
   };
 }
+
+/**
+ * The nano SAM2 video model (transformers Sam2VideoConfig, model_type `sam2_video`): the image model's fields plus a
+ * small memory path sized to the 64-wide decoder: 3 memory slots, one memory-attention layer (hidden 64, one head,
+ * MLP 256), a one-block memory fuser, memories of 64 channels (the width the memory attention's keys are built for).
+ */
+export function nanoSam2VideoConfig(image: Sam2ConfigJson): Sam2ConfigJson {
+  const size = image.prompt_encoder_config.image_size;
+  const hidden = image.mask_decoder_config.hidden_size;
+  const grid = size / 16;
+  return {
+    ...image,
+    model_type: 'sam2_video',
+    image_size: size,
+    num_maskmem: 3,
+    sigmoid_scale_for_mem_enc: 20,
+    sigmoid_bias_for_mem_enc: -10,
+    enable_occlusion_spatial_embedding: true,
+    multimask_output_in_sam: true,
+    multimask_min_pt_num: 0,
+    multimask_max_pt_num: 1,
+    multimask_output_for_tracking: true,
+    max_object_pointers_in_encoder: 16,
+    enable_temporal_pos_encoding_for_object_pointers: true,
+    memory_attention_hidden_size: hidden,
+    memory_attention_num_layers: 1,
+    memory_attention_num_attention_heads: 1,
+    memory_attention_downsample_rate: 1,
+    memory_attention_feed_forward_hidden_size: 256,
+    memory_attention_feed_forward_hidden_act: 'relu',
+    memory_attention_rope_feat_sizes: [grid, grid],
+    memory_attention_rope_theta: 10000,
+    memory_encoder_hidden_size: hidden,
+    memory_encoder_output_channels: 64,
+    mask_downsampler_embed_dim: hidden,
+    mask_downsampler_kernel_size: 3,
+    mask_downsampler_stride: 2,
+    mask_downsampler_padding: 1,
+    mask_downsampler_total_stride: 16,
+    mask_downsampler_hidden_act: 'gelu',
+    memory_fuser_num_layers: 1,
+    memory_fuser_embed_dim: hidden,
+    memory_fuser_intermediate_dim: 256,
+    memory_fuser_kernel_size: 7,
+    memory_fuser_padding: 3,
+    memory_fuser_hidden_act: 'gelu',
+  };
+}

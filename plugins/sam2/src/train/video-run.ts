@@ -1,0 +1,182 @@
+/**
+ * `omni train segmenter --stage video`: the memory path of a nano SAM2 trained on synthetic clips, starting from an
+ * image-stage checkpoint (`--from`: its run folder or a checkpoint folder). The run folder has the image stage's
+ * layout; its config.json and checkpoints are model_type `sam2_video`, so `omni export segmenter` writes the video
+ * graphs and the backend propagates.
+ */
+import { access, appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { compileTrainStep, cosineWithWarmup, InputError, openCheckpoint, Trainer, type TensorData } from 'omni-r1';
+import { loadSam2Config } from '../config.js';
+import { exportSegmenter } from '../export.js';
+import { readVideoConfig } from '../video/video-config.js';
+import { Sam2Weights } from '../weights.js';
+import { checkpointName, checkpointTensors, CHECKPOINTS_DIR, latestCheckpoint, TRAINER_DIR, writeModelCheckpoint } from './checkpoint.js';
+import { initSam2Weights, sam2TensorSpecs, sam2VideoTensorSpecs } from './init-weights.js';
+import { nanoSam2VideoConfig, type Sam2ConfigJson } from './nano-config.js';
+import { METRICS_FILE, MODEL_DIR, RUN_FILE, type StepRecord, type TrainSegmenterResult } from './run.js';
+import { trainingClip } from './video-data.js';
+import { buildVideoTrainGraph } from './video-train-graph.js';
+
+export interface TrainVideoStageOptions {
+  out: string;
+  /** The image stage: a run folder (its newest checkpoint) or a checkpoint folder (config.json + model.safetensors). */
+  from: string;
+  steps: number;
+  seed: number;
+  /** Frames per training clip (2 or more). */
+  frames?: number;
+  /** Clips per optimizer step. */
+  batch?: number;
+  lr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  maxGradNorm?: number;
+  checkpointEvery?: number;
+  stopAfter?: number;
+  noExport?: boolean;
+  threads?: number;
+  log?: (message: string) => void;
+}
+
+export interface VideoRunSettings {
+  stage: 'video';
+  from: string;
+  seed: number;
+  steps: number;
+  frames: number;
+  batch: number;
+  lr: number;
+  warmupSteps: number;
+  weightDecay: number;
+  maxGradNorm: number;
+}
+
+export const DEFAULT_VIDEO_FRAMES = 3;
+export const DEFAULT_VIDEO_BATCH = 4;
+export const DEFAULT_VIDEO_LR = 3e-4;
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** The checkpoint folder `--from` names: itself when it holds model.safetensors, else the run's newest checkpoint. */
+export async function imageStageCheckpoint(from: string): Promise<string> {
+  const dir = resolve(from);
+  if (await exists(join(dir, 'model.safetensors'))) return dir;
+  const latest = await latestCheckpoint(dir);
+  if (!latest) {
+    throw new InputError(`--from ${from} is neither a checkpoint folder (model.safetensors) nor a run folder with checkpoints/step-N/`, {
+      file: from,
+      hint: 'give the --out folder of an image-stage `omni train segmenter` run, or one of its checkpoints/step-N folders',
+    });
+  }
+  return latest;
+}
+
+async function readTensors(dir: string): Promise<Map<string, TensorData>> {
+  const checkpoint = await openCheckpoint(join(dir, 'model.safetensors'));
+  try {
+    const out = new Map<string, TensorData>();
+    for (const name of checkpoint.names()) {
+      const t = await checkpoint.read(name);
+      if (t.dtype !== 'float32') throw new InputError(`${dir}/model.safetensors: tensor ${name} is ${t.dtype}, expected float32`, { file: dir, hint: 'give a checkpoint written by `omni train segmenter`' });
+      out.set(name, { dtype: 'float32', shape: [...t.shape], data: t.data });
+    }
+    return out;
+  } finally {
+    await checkpoint.close();
+  }
+}
+
+export async function trainVideoStage(options: TrainVideoStageOptions): Promise<TrainSegmenterResult> {
+  const log = options.log ?? (() => undefined);
+  const out = resolve(options.out);
+  await mkdir(out, { recursive: true });
+  const resumeFrom = await latestCheckpoint(out);
+  const source = await imageStageCheckpoint(options.from);
+  const imageJson = JSON.parse(await readFile(join(source, 'config.json'), 'utf8')) as Sam2ConfigJson;
+  const configJson = resumeFrom ? (JSON.parse(await readFile(join(resumeFrom, 'config.json'), 'utf8')) as Sam2ConfigJson) : nanoSam2VideoConfig({ ...imageJson, model_type: 'sam2' });
+  const settings: VideoRunSettings = {
+    stage: 'video',
+    from: source,
+    seed: options.seed,
+    steps: options.steps,
+    frames: options.frames ?? DEFAULT_VIDEO_FRAMES,
+    batch: options.batch ?? DEFAULT_VIDEO_BATCH,
+    lr: options.lr ?? DEFAULT_VIDEO_LR,
+    warmupSteps: options.warmupSteps ?? Math.min(50, Math.ceil(options.steps / 20)),
+    weightDecay: options.weightDecay ?? 0.01,
+    maxGradNorm: options.maxGradNorm ?? 1,
+  };
+  if (!Number.isInteger(settings.frames) || settings.frames < 2) throw new InputError(`--frames must be 2 or more, got ${settings.frames}`, { hint: 'pass --frames 3' });
+  await writeFile(join(out, 'config.json'), `${JSON.stringify(configJson, null, 2)}\n`);
+  await writeFile(join(out, RUN_FILE), `${JSON.stringify(settings, null, 2)}\n`);
+  const config = await loadSam2Config(out);
+  const video = readVideoConfig(config, join(out, 'config.json'));
+  const size = config.promptEncoder.imageSize;
+
+  // Fresh memory modules over the image stage's weights (every image tensor must be there).
+  const videoSpecs = sam2VideoTensorSpecs(config, video);
+  const fresh = new Set(videoSpecs.map(([name]) => name));
+  const initial = initSam2Weights(config, settings.seed, [...sam2TensorSpecs(config), ...videoSpecs]);
+  const loaded = await readTensors(source);
+  for (const [name, spec] of initial) {
+    const t = loaded.get(name);
+    if (!t && fresh.has(name)) continue;
+    if (!t) throw new InputError(`${source}/model.safetensors has no tensor ${name}`, { file: source, hint: 'give a checkpoint of the nano SAM2 image stage' });
+    if (t.shape.join(',') !== spec.shape.join(',')) {
+      throw new InputError(`${source}/model.safetensors: ${name} is [${t.shape.join(', ')}], expected [${spec.shape.join(', ')}]`, { file: source, hint: 'the checkpoint does not match its config.json' });
+    }
+    initial.set(name, t);
+  }
+
+  const built = buildVideoTrainGraph(config, video, Sam2Weights.fromMap(`${source} (+ fresh memory modules)`, initial), settings.frames);
+  const compiled = compileTrainStep(built.graph, { loss: built.terms.loss, metrics: built.terms.metrics, trainable: built.trainable });
+  const trainer = await Trainer.create(compiled, {
+    optimizer: { lr: settings.lr, weightDecay: settings.weightDecay },
+    maxGradNorm: settings.maxGradNorm,
+    schedule: cosineWithWarmup({ warmupSteps: settings.warmupSteps, totalSteps: settings.steps }),
+    session: options.threads === undefined ? undefined : { intraOpNumThreads: options.threads },
+  });
+  try {
+    if (resumeFrom) {
+      await trainer.loadState(join(resumeFrom, TRAINER_DIR));
+      log(`resumed from ${resumeFrom} at step ${trainer.step}`);
+    }
+    const every = options.checkpointEvery ?? 100;
+    const started = Date.now();
+    let last = { loss: NaN };
+    let checkpoint = resumeFrom ?? '';
+    const save = async () => {
+      checkpoint = join(out, CHECKPOINTS_DIR, checkpointName(trainer.step));
+      await writeModelCheckpoint(checkpoint, configJson, checkpointTensors(initial, trainer.parameters()));
+      await trainer.saveState(join(checkpoint, TRAINER_DIR), { seed: settings.seed });
+    };
+    const end = Math.min(settings.steps, options.stopAfter ?? settings.steps);
+    while (trainer.step < end) {
+      const stepStart = Date.now();
+      const clips = Array.from({ length: settings.batch }, (_, k) => trainingClip(settings.seed, trainer.step * settings.batch + k, settings.frames, size, built.maskSize));
+      const result = await trainer.trainStep(clips);
+      const record: StepRecord = { step: result.step, loss: result.loss, lr: result.lr, grad_norm: result.gradNorm, seconds: (Date.now() - stepStart) / 1000, ...result.metrics };
+      await appendFile(join(out, METRICS_FILE), `${JSON.stringify(record)}\n`);
+      last = result;
+      if (result.step === 1 || result.step % 10 === 0 || result.step === settings.steps) {
+        log(`video step ${result.step}/${settings.steps} loss ${result.loss.toFixed(4)} mask_iou ${(result.metrics.mask_iou ?? NaN).toFixed(3)} ${record.seconds.toFixed(2)}s/step`);
+      }
+      if (result.step % every === 0 || result.step === end) await save();
+    }
+    if (!checkpoint) await save();
+    const seconds = (Date.now() - started) / 1000;
+    let model: string | undefined;
+    if (!options.noExport && trainer.step === settings.steps) {
+      model = join(out, MODEL_DIR);
+      await exportSegmenter({ from: checkpoint, out: model, force: true, log });
+    }
+    return { steps: trainer.step, lastLoss: last.loss, checkpoint, model, seconds };
+  } finally {
+    await trainer.release();
+  }
+}
