@@ -83,10 +83,9 @@ export class QwenTokenizer {
   static async load(dir: string): Promise<QwenTokenizer> {
     const tokenizerFile = join(dir, TOKENIZER_FILE);
     const configFile = join(dir, TOKENIZER_CONFIG_FILE);
-    const [tokenizerJson, tokenizerConfig] = await Promise.all([
-      readJsonFile(tokenizerFile, TOKENIZER_HINT),
-      readJsonFile(configFile, TOKENIZER_HINT),
-    ]);
+    // One after the other, so that a folder missing both files always reports tokenizer.json first.
+    const tokenizerJson = await readJsonFile(tokenizerFile, TOKENIZER_HINT);
+    const tokenizerConfig = await readJsonFile(configFile, TOKENIZER_HINT);
     return QwenTokenizer.fromJson(tokenizerJson, tokenizerConfig, { tokenizerFile, configFile });
   }
 
