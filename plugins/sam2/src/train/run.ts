@@ -3,16 +3,16 @@
  * A run folder holds config.json (the model), run.json (the run's settings), metrics.jsonl (one line per step),
  * checkpoints/step-N/ (transformers checkpoint + trainer state) and, at the end, model/ (the exported segmenter).
  */
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { compileTrainStep, cosineWithWarmup, InputError, Trainer } from 'omni-r1';
+import { compileTrainStep, InputError } from 'omni-r1';
 import { loadSam2Config } from '../config.js';
-import { exportSegmenter } from '../export.js';
 import { Sam2Weights } from '../weights.js';
-import { checkpointName, checkpointTensors, CHECKPOINTS_DIR, latestCheckpoint, TRAINER_DIR, writeModelCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, TRAINER_DIR } from './checkpoint.js';
 import { trainingBatch } from './data.js';
 import { initSam2Weights } from './init-weights.js';
 import { nanoSam2Config, NANO_DEFAULT_IMAGE_SIZE } from './nano-config.js';
+import { runSegmenterLoop } from './loop.js';
 import { buildImageTrainGraph } from './train-graph.js';
 
 export interface TrainSegmenterOptions {
@@ -137,52 +137,25 @@ export async function trainSegmenter(options: TrainSegmenterOptions): Promise<Tr
   const initial = initSam2Weights(config, settings.seed);
   const built = buildImageTrainGraph(config, Sam2Weights.fromMap('nano-sam2 (initial weights)', initial));
   const compiled = compileTrainStep(built.graph, { loss: built.terms.loss, metrics: built.terms.metrics, trainable: built.trainable });
-  const trainer = await Trainer.create(compiled, {
-    optimizer: { lr: settings.lr, weightDecay: settings.weightDecay },
-    maxGradNorm: settings.maxGradNorm,
-    schedule: cosineWithWarmup({ warmupSteps: settings.warmupSteps, totalSteps: settings.steps }),
-    session: options.threads === undefined ? undefined : { intraOpNumThreads: options.threads },
-  });
-  try {
-    if (resumeFrom) {
-      await trainer.loadState(join(resumeFrom, TRAINER_DIR));
-      log(`resumed from ${resumeFrom} at step ${trainer.step}`);
-    }
-    const every = options.checkpointEvery ?? 500;
-    const started = Date.now();
-    let last = { loss: NaN };
-    let checkpoint = resumeFrom ?? '';
-    const save = async () => {
-      checkpoint = join(out, CHECKPOINTS_DIR, checkpointName(trainer.step));
-      await writeModelCheckpoint(checkpoint, configJson, checkpointTensors(initial, trainer.parameters()));
-      await trainer.saveState(join(checkpoint, TRAINER_DIR), { seed: settings.seed });
-    };
-    const end = Math.min(settings.steps, options.stopAfter ?? settings.steps);
-    while (trainer.step < end) {
-      const stepStart = Date.now();
-      const feeds = trainingBatch(settings.seed, trainer.step * settings.batch, settings.batch, settings.imageSize, built.maskSize, {
+  return runSegmenterLoop({
+    compiled,
+    configJson,
+    initial,
+    settings,
+    out,
+    resumeFrom,
+    checkpointEvery: options.checkpointEvery ?? 500,
+    stopAfter: options.stopAfter,
+    noExport: options.noExport,
+    threads: options.threads,
+    microBatches: (step) => [
+      trainingBatch(settings.seed, step * settings.batch, settings.batch, settings.imageSize, built.maskSize, {
         objects: settings.objects,
         clickProbability: settings.clickProbability,
-      });
-      const result = await trainer.trainStep([feeds]);
-      const record: StepRecord = { step: result.step, loss: result.loss, lr: result.lr, grad_norm: result.gradNorm, seconds: (Date.now() - stepStart) / 1000, ...result.metrics };
-      await appendFile(join(out, METRICS_FILE), `${JSON.stringify(record)}\n`);
-      last = result;
-      if (result.step === 1 || result.step % 10 === 0 || result.step === settings.steps) {
-        const m = result.metrics;
-        log(`step ${result.step}/${settings.steps} loss ${result.loss.toFixed(4)} mask_iou ${(m.mask_iou ?? NaN).toFixed(3)} lr ${result.lr.toExponential(2)} ${record.seconds.toFixed(2)}s/step`);
-      }
-      if (result.step % every === 0 || result.step === end) await save();
-    }
-    if (!checkpoint) await save();
-    const seconds = (Date.now() - started) / 1000;
-    let model: string | undefined;
-    if (!options.noExport && trainer.step === settings.steps) {
-      model = join(out, MODEL_DIR);
-      await exportSegmenter({ from: checkpoint, out: model, force: true, log });
-    }
-    return { steps: trainer.step, lastLoss: last.loss, checkpoint, model, seconds };
-  } finally {
-    await trainer.release();
-  }
+      }),
+    ],
+    progress: (result, record) =>
+      `step ${result.step}/${settings.steps} loss ${result.loss.toFixed(4)} mask_iou ${(result.metrics.mask_iou ?? NaN).toFixed(3)} lr ${result.lr.toExponential(2)} ${record.seconds.toFixed(2)}s/step`,
+    log,
+  });
 }

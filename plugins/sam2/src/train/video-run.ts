@@ -4,17 +4,17 @@
  * layout; its config.json and checkpoints are model_type `sam2_video`, so `omni export segmenter` writes the video
  * graphs and the backend propagates.
  */
-import { access, appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { compileTrainStep, cosineWithWarmup, InputError, openCheckpoint, Trainer, type TensorData } from 'omni-r1';
+import { compileTrainStep, InputError, openCheckpoint, type TensorData } from 'omni-r1';
 import { loadSam2Config } from '../config.js';
-import { exportSegmenter } from '../export.js';
 import { readVideoConfig } from '../video/video-config.js';
 import { Sam2Weights } from '../weights.js';
-import { checkpointName, checkpointTensors, CHECKPOINTS_DIR, latestCheckpoint, TRAINER_DIR, writeModelCheckpoint } from './checkpoint.js';
+import { latestCheckpoint } from './checkpoint.js';
 import { initSam2Weights, sam2TensorSpecs, sam2VideoTensorSpecs } from './init-weights.js';
 import { nanoSam2VideoConfig, type Sam2ConfigJson } from './nano-config.js';
-import { METRICS_FILE, MODEL_DIR, RUN_FILE, type StepRecord, type TrainSegmenterResult } from './run.js';
+import { RUN_FILE, type TrainSegmenterResult } from './run.js';
+import { runSegmenterLoop } from './loop.js';
 import { trainingClip } from './video-data.js';
 import { buildVideoTrainGraph } from './video-train-graph.js';
 
@@ -135,48 +135,20 @@ export async function trainVideoStage(options: TrainVideoStageOptions): Promise<
 
   const built = buildVideoTrainGraph(config, video, Sam2Weights.fromMap(`${source} (+ fresh memory modules)`, initial), settings.frames);
   const compiled = compileTrainStep(built.graph, { loss: built.terms.loss, metrics: built.terms.metrics, trainable: built.trainable });
-  const trainer = await Trainer.create(compiled, {
-    optimizer: { lr: settings.lr, weightDecay: settings.weightDecay },
-    maxGradNorm: settings.maxGradNorm,
-    schedule: cosineWithWarmup({ warmupSteps: settings.warmupSteps, totalSteps: settings.steps }),
-    session: options.threads === undefined ? undefined : { intraOpNumThreads: options.threads },
+  return runSegmenterLoop({
+    compiled,
+    configJson,
+    initial,
+    settings,
+    out,
+    resumeFrom,
+    checkpointEvery: options.checkpointEvery ?? 100,
+    stopAfter: options.stopAfter,
+    noExport: options.noExport,
+    threads: options.threads,
+    microBatches: (step) => Array.from({ length: settings.batch }, (_, k) => trainingClip(settings.seed, step * settings.batch + k, settings.frames, size, built.maskSize)),
+    progress: (result, record) =>
+      `video step ${result.step}/${settings.steps} loss ${result.loss.toFixed(4)} mask_iou ${(result.metrics.mask_iou ?? NaN).toFixed(3)} ${record.seconds.toFixed(2)}s/step`,
+    log,
   });
-  try {
-    if (resumeFrom) {
-      await trainer.loadState(join(resumeFrom, TRAINER_DIR));
-      log(`resumed from ${resumeFrom} at step ${trainer.step}`);
-    }
-    const every = options.checkpointEvery ?? 100;
-    const started = Date.now();
-    let last = { loss: NaN };
-    let checkpoint = resumeFrom ?? '';
-    const save = async () => {
-      checkpoint = join(out, CHECKPOINTS_DIR, checkpointName(trainer.step));
-      await writeModelCheckpoint(checkpoint, configJson, checkpointTensors(initial, trainer.parameters()));
-      await trainer.saveState(join(checkpoint, TRAINER_DIR), { seed: settings.seed });
-    };
-    const end = Math.min(settings.steps, options.stopAfter ?? settings.steps);
-    while (trainer.step < end) {
-      const stepStart = Date.now();
-      const clips = Array.from({ length: settings.batch }, (_, k) => trainingClip(settings.seed, trainer.step * settings.batch + k, settings.frames, size, built.maskSize));
-      const result = await trainer.trainStep(clips);
-      const record: StepRecord = { step: result.step, loss: result.loss, lr: result.lr, grad_norm: result.gradNorm, seconds: (Date.now() - stepStart) / 1000, ...result.metrics };
-      await appendFile(join(out, METRICS_FILE), `${JSON.stringify(record)}\n`);
-      last = result;
-      if (result.step === 1 || result.step % 10 === 0 || result.step === settings.steps) {
-        log(`video step ${result.step}/${settings.steps} loss ${result.loss.toFixed(4)} mask_iou ${(result.metrics.mask_iou ?? NaN).toFixed(3)} ${record.seconds.toFixed(2)}s/step`);
-      }
-      if (result.step % every === 0 || result.step === end) await save();
-    }
-    if (!checkpoint) await save();
-    const seconds = (Date.now() - started) / 1000;
-    let model: string | undefined;
-    if (!options.noExport && trainer.step === settings.steps) {
-      model = join(out, MODEL_DIR);
-      await exportSegmenter({ from: checkpoint, out: model, force: true, log });
-    }
-    return { steps: trainer.step, lastLoss: last.loss, checkpoint, model, seconds };
-  } finally {
-    await trainer.release();
-  }
 }
