@@ -104,11 +104,32 @@ describe('synthetic expressions', () => {
     }
   });
 
+  it('grounding descriptions name the same objects by their looks alone (kind, colour, size), shortest first', () => {
+    let rewritten = 0;
+    for (const video of mixed) {
+      for (const expression of video.expressions) {
+        if (expression.grounding === expression.text) continue;
+        rewritten += 1;
+        expect(expression.objectIds, expression.text).toHaveLength(1);
+        expect(expression.grounding, expression.text).toMatch(/^the (?:(small|medium-sized|large) )?(?:(\w+) )?(\w+)$/);
+        expect(interpret(expression.grounding, video), `${expression.text} -> ${expression.grounding}`).toEqual(expression.objectIds);
+        // No shorter appearance description is unique: dropping the first word (size, then colour) is ambiguous.
+        const words = expression.grounding.split(' ');
+        if (words.length > 2) {
+          const shorter = ['the', ...words.slice(2)].join(' ');
+          expect(interpret(shorter, video).length, `${shorter} (for ${expression.grounding})`).not.toBe(1);
+        }
+      }
+      for (const expression of video.expressions.filter((e) => e.category === 'group')) expect(expression.grounding).toBe(expression.text);
+    }
+    expect(rewritten).toBeGreaterThan(20);
+  });
+
   it('null expressions match no object', () => {
     for (const video of smallVideos({ seeds: [0, 1, 2], perSeed: 2, role: 'null', unseenKind: 'exclude' })) {
       expect(video.expressions.length).toBeGreaterThan(0);
       for (const expression of video.expressions) {
-        expect([expression.category, expression.typeId, expression.objectIds]).toEqual(['null', 2, []]);
+        expect([expression.category, expression.typeId, expression.objectIds, expression.grounding]).toEqual(['null', 2, [], expression.text]);
         expect(interpret(expression.text, video), expression.text).toEqual([]);
       }
     }

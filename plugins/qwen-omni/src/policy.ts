@@ -58,7 +58,10 @@ export class QwenOmniPolicy implements PolicyBackend {
   /** Opens an exported policy folder (onnx/, tokenizer files, chat template, generation_config.json). */
   static async load(dir: string, options: QwenOmniPolicyOptions = {}): Promise<QwenOmniPolicy> {
     const folder = await loadPolicyModelFolder(dir);
-    const [tokenizer, template, defaults] = await Promise.all([QwenTokenizer.load(dir), loadChatTemplate(dir), loadGenerationDefaults(dir)]);
+    // In order, so a folder missing several files always names the same (first) one.
+    const tokenizer = await QwenTokenizer.load(dir);
+    const template = await loadChatTemplate(dir);
+    const defaults = await loadGenerationDefaults(dir);
     const { processor, ...sessionOptions } = options;
     const model = await PolicyModel.fromFolder(folder, sessionOptions);
     return new QwenOmniPolicy(dir, model, tokenizer, template, defaults, processor);

@@ -36,6 +36,12 @@ export interface VosExpressionItem extends DatasetItem {
   annoIds: string[];
   /** ReVOS: 0 = referring, 1 = reasoning; absent for MeViS. */
   typeId?: number;
+  /**
+   * A description of the referred objects by their looks alone ("the small red circle"), which one frame can answer;
+   * only `omni data synth` writes it (`grounding_description`). SFT targets and grounding problems use it instead of
+   * the expression when present.
+   */
+  groundingDescription?: string;
   /** Frame names in the authors' order (sorted); `framePaths[i]` is frame `i`. */
   frameNames: string[];
   framePaths: string[];

@@ -141,5 +141,6 @@ function makeItem(
     },
   };
   if (expression.typeId !== undefined) item.typeId = expression.typeId;
+  if (expression.groundingDescription !== undefined) item.groundingDescription = expression.groundingDescription;
   return item;
 }

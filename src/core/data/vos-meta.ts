@@ -8,6 +8,8 @@ export interface VosExpressionMeta {
   objIds: number[];
   annoIds: string[];
   typeId?: number;
+  /** `grounding_description` (synthetic data only): a visual description of the referred objects for System 2. */
+  groundingDescription?: string;
 }
 
 export interface VosVideoMeta {
@@ -64,5 +66,8 @@ function parseExpression(expId: string, entry: unknown, file: string, path: stri
     annoIds: asIdArray(record.anno_id, file, jsonPath(path, 'anno_id')),
   };
   if (record.type_id !== undefined) expression.typeId = asInteger(record.type_id, file, jsonPath(path, 'type_id'));
+  if (record.grounding_description !== undefined) {
+    expression.groundingDescription = asString(record.grounding_description, file, jsonPath(path, 'grounding_description'));
+  }
   return expression;
 }

@@ -36,6 +36,12 @@ export interface SynthExpression {
   typeId: number;
   /** The objects referred to (ascending ids); empty for null expressions. */
   objectIds: number[];
+  /**
+   * The same objects described by their looks alone, as one frame shows them ("the small red circle"): the shortest
+   * appearance description that names only the one referred object; `text` itself for groups, several objects and
+   * null expressions. What System 2 is asked in the nano recipe (issue 10).
+   */
+  grounding: string;
 }
 
 type Predicate = (object: SynthObject) => boolean;
@@ -137,7 +143,9 @@ export function expressionCandidates(rng: SeededRandom, scene: SynthScene, rende
   const found: SynthExpression[] = [];
   const add = (category: ExpressionCategory, text: string, objectIds: number[]): void => {
     if (objectIds.length > 0 && !found.some((expression) => expression.text === text)) {
-      found.push({ text, category, typeId: EXPRESSION_TYPE[category], objectIds });
+      const single = objectIds.length === 1 ? facts.objects.find((object) => object.id === objectIds[0]) : undefined;
+      const grounding = (single && shortestAppearance(facts, single)?.text) ?? text;
+      found.push({ text, category, typeId: EXPRESSION_TYPE[category], objectIds, grounding });
     }
   };
   const addUnique = (category: ExpressionCategory, options: Description[], object: SynthObject): void => {
@@ -203,7 +211,7 @@ export function expressionCandidates(rng: SeededRandom, scene: SynthScene, rende
 export function nullExpressionCandidates(scene: SynthScene, kinds: readonly ShapeKind[]): SynthExpression[] {
   const found: SynthExpression[] = [];
   const add = (text: string): void => {
-    found.push({ text, category: 'null', typeId: NULL_TYPE, objectIds: [] });
+    found.push({ text, category: 'null', typeId: NULL_TYPE, objectIds: [], grounding: text });
   };
   const heard = new Set(scene.objects.flatMap((object) => (object.sound ? [object.sound.tone] : [])));
   for (const tone of TONES) if (!heard.has(tone.name)) add(`the object making ${tone.phrase}`);

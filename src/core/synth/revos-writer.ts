@@ -10,6 +10,8 @@ export interface RevosExpressionEntry {
   obj_id: number[];
   anno_id: string[];
   type_id: number;
+  /** Not in ReVOS: the expression's objects described by their looks alone (SynthExpression.grounding). */
+  grounding_description: string;
 }
 
 export interface RevosVideoEntry {
@@ -63,6 +65,7 @@ export class RevosWriter {
         obj_id: [...expression.objectIds],
         anno_id: expression.objectIds.map((id) => annoIds[id]),
         type_id: expression.typeId,
+        grounding_description: expression.grounding,
       };
     });
     const meta = this.metaBySplit.get(split) ?? {};

@@ -204,8 +204,11 @@ describe('problem builders', () => {
       expect(union.data[points[1]! * union.width + points[0]!]).toBe(1);
       expect(union.data[points[3]! * union.width + points[2]!]).toBe(1);
       expect([target.imageWidth, target.imageHeight, target.resizedWidth, target.resizedHeight]).toEqual([32, 32, 56, 56]);
-      // System 2's own question (what omni infer asks the grounding model), not SegZero's.
-      expect(problem.messages[0]!.content).toEqual([{ type: 'text', text: `Given the expression: '${item.exp.toLowerCase().trim()}', ground all the referred objects with json bboxs` }]);
+      // System 2's own question (what omni infer asks the grounding model), not SegZero's, about the synthetic
+      // grounding description (the objects by their looks), not the expression.
+      expect(item.groundingDescription).toMatch(/^(the|all the) /);
+      expect(target.expression).toBe(item.groundingDescription);
+      expect(problem.messages[0]!.content).toEqual([{ type: 'text', text: `Given the expression: '${item.groundingDescription!.toLowerCase().trim()}', ground all the referred objects with json bboxs` }]);
     }
   });
 

@@ -32,6 +32,13 @@ describe('SFT targets from the ground truth', () => {
     const outcome = keyframeReward(extractAnswer(text), { frameCount: 10, objectPixels: pixels } as never);
     expect(outcome.keyframes?.groundingIndices).toEqual([1, 3, 6, 8]);
   });
+
+  it("describes the moments with the dataset's grounding description where it has one", () => {
+    const target = { frameCount: 4, objectPixels: [[0, 0, 3, 0]], expression: 'the object making the high beep', groundingDescription: 'the small red circle' };
+    expect(vosSftTarget(target as unknown as VosProblemTarget)).toBe(
+      '<think>The referred object is visible at 00:01.00.</think><answer>{"start_time": "00:01.00", "end_time": "00:01.00", "description": "the small red circle"}</answer>',
+    );
+  });
 });
 
 describe('runTraining --objective sft', () => {

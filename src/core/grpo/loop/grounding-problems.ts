@@ -5,7 +5,9 @@
  *   `solution` as the ground truth;
  * - `revos-grounding` (for small models, issue 10): one frame of a ReVOS / MeViS video, chosen from the seed among
  *   the frames where the referred objects are visible, the expression, and the box and inscribed points of the
- *   union of the objects' masks on that frame (the expression refers to them together).
+ *   union of the objects' masks on that frame (the expression refers to them together). The question is the item's
+ *   grounding description where the dataset has one (synthetic data: the objects by their looks, which one frame
+ *   shows), else the expression.
  * `revos-grounding` asks with System 2's own prompt (`renderGroundingPrompt`, what `omni infer` and the VOS reward
  * ask the grounding model), so a small model trained on it answers the question it is asked later; the answer format
  * (one box, two points) and the reward stay SegZero's, whose `{"bbox_2d": ...}` block System 2's parser reads.
@@ -103,7 +105,8 @@ export async function vosGroundingTrainingProblems(dataset: LoadedDataset<VosExp
     const resized = smartResize(stored, options.budget ?? GROUNDING_PROBLEM_IMAGE_BUDGET, item.framePaths[frame]);
     const image = options.withMedia ? await readImageFile(item.framePaths[frame]!, sameSize(stored, resized) ? undefined : resized) : undefined;
     const solution = segZeroSolutionText(maskBox(union), points);
-    problems.push(problemOf(`${options.prefix}/${item.id}@${frame}`, renderGroundingPrompt(item.exp, 'default'), image, targetOf(item.exp, solution, stored, resized)));
+    const question = item.groundingDescription ?? item.exp;
+    problems.push(problemOf(`${options.prefix}/${item.id}@${frame}`, renderGroundingPrompt(question, 'default'), image, targetOf(question, solution, stored, resized)));
   }
   return problems;
 }

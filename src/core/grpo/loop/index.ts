@@ -16,3 +16,4 @@ export * from './train-command.js';
 export * from './refavs-problems.js';
 export * from './resume.js';
 export * from './grounding-problems.js';
+export * from './grounding-eval.js';

@@ -4,7 +4,7 @@
  * later run as a separate worker; the trained weights reach it through `syncWeights`, as TRL syncs vLLM.
  */
 import type { TensorData } from '../../graph/tensor-data.js';
-import type { GeneratedCompletion, PolicyGenerator, TrainablePolicy, EncodedPrompt } from './policy.js';
+import type { GeneratedCompletion, PolicyGenerator, TrainablePolicy } from './policy.js';
 import { rolloutSeed, type TaskName, type TrainingProblem } from './problems.js';
 
 export interface SamplingSettings {
@@ -69,15 +69,6 @@ export interface RolloutWorkerOptions {
 
 export function createRolloutWorker(options: RolloutWorkerOptions): RolloutWorker {
   let weights: ReadonlyMap<string, TensorData> = new Map();
-  const prompts = new Map<string, EncodedPrompt>();
-  const promptOf = async (problem: TrainingProblem) => {
-    let prompt = prompts.get(problem.id);
-    if (!prompt) {
-      prompt = await options.policy.encodePrompt(problem.messages);
-      prompts.set(problem.id, prompt);
-    }
-    return prompt;
-  };
   return {
     syncWeights(parameters) {
       weights = parameters;
@@ -93,7 +84,9 @@ export function createRolloutWorker(options: RolloutWorkerOptions): RolloutWorke
         const scorer = options.rewards[problem.task];
         if (!scorer) throw new Error(`rollout: no reward function for task ${problem.task}`);
         const started = performance.now();
-        const prompt = await promptOf(problem);
+        // Encoded anew each step, not cached for the run: a prompt with media holds its embeddings (tens of MB for
+        // 24 frames at 7B), and a cache over every problem would grow with the dataset.
+        const prompt = await options.policy.encodePrompt(problem.messages);
         const { sampling } = request;
         const completions = await options.generator.generate(prompt, weights, {
           numSamples: sampling.numGenerations,

@@ -20,6 +20,8 @@ export const VOS_TASK = 'vos';
 /** The target of a VOS problem: the reward's VosTarget plus what SFT targets and System 2 need. */
 export interface VosProblemTarget extends VosTarget {
   expression: string;
+  /** The dataset's visual description of the objects (synthetic data), which SFT targets use as the description. */
+  groundingDescription?: string;
   /** Indices of the sampled frames in the video, and their files. */
   frameIndices: number[];
   framePaths: string[];
@@ -54,7 +56,13 @@ export async function vosTrainingProblems(dataset: LoadedDataset<VosExpressionIt
       id: `${options.prefix}/${item.id}`,
       task: VOS_TASK,
       messages: [{ role: 'user', content }],
-      target: { ...vosTarget(masks), expression: item.exp, frameIndices: frames, framePaths: frames.map((f) => item.framePaths[f]!) } satisfies VosProblemTarget,
+      target: {
+        ...vosTarget(masks),
+        expression: item.exp,
+        ...(item.groundingDescription !== undefined ? { groundingDescription: item.groundingDescription } : {}),
+        frameIndices: frames,
+        framePaths: frames.map((f) => item.framePaths[f]!),
+      } satisfies VosProblemTarget,
     });
     index++;
   }

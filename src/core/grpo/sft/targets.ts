@@ -1,7 +1,7 @@
 /**
  * SFT targets built from the ground truth in the authors' output format (the paper's SFT baseline): for VOS,
  * up to 4 moments at sampled frames where the referred object is visible, spread over the video, each with the
- * expression as its description; for RefAVS, the expression as the answer; for image grounding (SegZero), the
+ * expression as its description (the dataset's grounding description instead, where it has one: synthetic data); for RefAVS, the expression as the answer; for image grounding (SegZero), the
  * ground-truth box and points in the pixels of the image the policy sees.
  */
 import { parseSegZeroSolution } from '../../data/refcocog-solution.js';
@@ -29,7 +29,7 @@ export function visibleKeyframes(objectPixels: ReadonlyArray<ReadonlyArray<numbe
 
 export function vosSftTarget(target: VosProblemTarget): string {
   const frames = visibleKeyframes(target.objectPixels);
-  const moments = frames.map((f) => JSON.stringify({ start_time: momentText(f), end_time: momentText(f), description: target.expression }).replaceAll('","', '", "').replaceAll('":"', '": "'));
+  const moments = frames.map((f) => JSON.stringify({ start_time: momentText(f), end_time: momentText(f), description: target.groundingDescription ?? target.expression }).replaceAll('","', '", "').replaceAll('":"', '": "'));
   const reasoning = frames.length > 0 ? `The referred object is visible at ${frames.map((f) => momentText(f)).join(', ')}.` : 'The referred object is not visible.';
   return `<think>${reasoning}</think><answer>${moments.join(' ')}</answer>`;
 }
