@@ -15,19 +15,11 @@ import { nanoSam2Config, NANO_DEFAULT_IMAGE_SIZE } from './nano-config.js';
 import { runSegmenterLoop } from './loop.js';
 import { buildImageTrainGraph } from './train-graph.js';
 
-export interface TrainSegmenterOptions {
+/** The options both stages of `omni train segmenter` take: the run folder, the schedule and the step loop's. */
+export interface SegmenterStageOptions {
   out: string;
   steps: number;
   seed: number;
-  /** A run folder to continue from (its newest checkpoint); may be `out` itself. */
-  resume?: string;
-  imageSize?: number;
-  /** Images per optimizer step. */
-  batch?: number;
-  /** Prompted objects per image (each with its own prompt and target). */
-  objects?: number;
-  /** Probability that an object is prompted with one click instead of its box. */
-  clickProbability?: number;
   lr?: number;
   warmupSteps?: number;
   weightDecay?: number;
@@ -40,6 +32,18 @@ export interface TrainSegmenterOptions {
   /** onnxruntime intra-op threads of the training session (default: onnxruntime's choice, all cores). */
   threads?: number;
   log?: (message: string) => void;
+}
+
+export interface TrainSegmenterOptions extends SegmenterStageOptions {
+  /** A run folder to continue from (its newest checkpoint); may be `out` itself. */
+  resume?: string;
+  imageSize?: number;
+  /** Images per optimizer step. */
+  batch?: number;
+  /** Prompted objects per image (each with its own prompt and target). */
+  objects?: number;
+  /** Probability that an object is prompted with one click instead of its box. */
+  clickProbability?: number;
 }
 
 export interface RunSettings {

@@ -13,30 +13,18 @@ import { Sam2Weights } from '../weights.js';
 import { latestCheckpoint } from './checkpoint.js';
 import { initSam2Weights, sam2TensorSpecs, sam2VideoTensorSpecs } from './init-weights.js';
 import { nanoSam2VideoConfig, type Sam2ConfigJson } from './nano-config.js';
-import { RUN_FILE, type TrainSegmenterResult } from './run.js';
+import { RUN_FILE, type SegmenterStageOptions, type TrainSegmenterResult } from './run.js';
 import { runSegmenterLoop } from './loop.js';
 import { trainingClip } from './video-data.js';
 import { buildVideoTrainGraph } from './video-train-graph.js';
 
-export interface TrainVideoStageOptions {
-  out: string;
+export interface TrainVideoStageOptions extends SegmenterStageOptions {
   /** The image stage: a run folder (its newest checkpoint) or a checkpoint folder (config.json + model.safetensors). */
   from: string;
-  steps: number;
-  seed: number;
   /** Frames per training clip (2 or more). */
   frames?: number;
   /** Clips per optimizer step. */
   batch?: number;
-  lr?: number;
-  warmupSteps?: number;
-  weightDecay?: number;
-  maxGradNorm?: number;
-  checkpointEvery?: number;
-  stopAfter?: number;
-  noExport?: boolean;
-  threads?: number;
-  log?: (message: string) => void;
 }
 
 export interface VideoRunSettings {
