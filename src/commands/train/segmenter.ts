@@ -10,6 +10,7 @@ interface Sam2TrainModule {
     steps: number;
     seed: number;
     resume?: string;
+    from?: string;
     imageSize?: number;
     batch?: number;
     objects?: number;
@@ -22,6 +23,7 @@ interface Sam2TrainModule {
   trainVideoStage(options: {
     out: string;
     from: string;
+    memoryFrom?: string;
     steps: number;
     seed: number;
     frames?: number;
@@ -43,6 +45,7 @@ export default class TrainSegmenter extends BaseCommand {
     '<%= config.bin %> train segmenter --out runs/nano-sam2 --steps 5000 --seed 0 --threads 1',
     '<%= config.bin %> train segmenter --out runs/nano-sam2 --steps 6000 --seed 0 --resume runs/nano-sam2',
     '<%= config.bin %> train segmenter --stage video --from runs/nano-sam2 --out runs/nano-sam2-video --steps 300 --seed 0',
+    '<%= config.bin %> train segmenter --from runs/nano-sam2 --image-size 256 --out runs/nano-sam2-256 --steps 1500 --seed 1',
   ];
 
   static override flags = {
@@ -58,7 +61,12 @@ export default class TrainSegmenter extends BaseCommand {
     'checkpoint-every': Flags.string({ description: 'Write a checkpoint every N steps (and at the end).', default: '500', helpValue: '<number>' }),
     threads: Flags.string({ description: 'onnxruntime intra-op threads for training (default: all cores).', helpValue: '<number>' }),
     stage: Flags.string({ description: 'image: box/click -> mask training from scratch; video: the memory path on clips, from an image-stage run (--from).', options: ['image', 'video'], default: 'image' }),
-    from: Flags.string({ description: 'Video stage: the image-stage run directory (its newest checkpoint) or a checkpoint directory.', helpValue: '<dir>' }),
+    from: Flags.string({
+      description:
+        'Video stage: the image-stage run directory (its newest checkpoint) or a checkpoint directory. Image stage: start from this run or checkpoint instead of fresh weights (another --image-size resamples its position embedding).',
+      helpValue: '<dir>',
+    }),
+    'memory-from': Flags.string({ description: 'Video stage: start the memory modules from this video-stage run or checkpoint instead of fresh.', helpValue: '<dir>' }),
     frames: Flags.string({ description: 'Video stage: frames per training clip (frame 0 prompted with its box, the rest tracked from memory).', default: '3', helpValue: '<number>' }),
   };
 
@@ -70,6 +78,7 @@ export default class TrainSegmenter extends BaseCommand {
       steps: whole(flags.steps, 'steps', 1),
       seed: whole(flags.seed, 'seed', 0),
       resume: flags.resume === undefined ? undefined : requireDirectory(flags.resume, '--resume run directory'),
+      from: flags.from === undefined || flags.stage === 'video' ? undefined : requireDirectory(flags.from, '--from run or checkpoint directory'),
       imageSize: whole(flags['image-size'], 'image-size', 64),
       batch: flags.batch === undefined ? undefined : whole(flags.batch, 'batch', 1),
       objects: whole(flags.objects, 'objects', 1),
@@ -79,6 +88,7 @@ export default class TrainSegmenter extends BaseCommand {
       threads: flags.threads === undefined ? undefined : whole(flags.threads, 'threads', 1),
       log: (message: string) => this.logToStderr(message),
     };
+    if (flags.stage !== 'video' && flags['memory-from'] !== undefined) throw new InputError('--memory-from is a video-stage option', { hint: 'add --stage video, or drop --memory-from' });
     if (flags.stage === 'video' && flags.from === undefined) throw new InputError('--stage video needs --from <image-stage run or checkpoint directory>', { hint: 'pass --from runs/nano-sam2' });
     let plugin: Sam2TrainModule;
     try {
@@ -91,6 +101,7 @@ export default class TrainSegmenter extends BaseCommand {
         ? await plugin.trainVideoStage({
             out: options.out,
             from: requireDirectory(flags.from!, '--from image-stage directory'),
+            memoryFrom: flags['memory-from'] === undefined ? undefined : requireDirectory(flags['memory-from'], '--memory-from video-stage directory'),
             steps: options.steps,
             seed: options.seed,
             frames: whole(flags.frames, 'frames', 2),

@@ -3,9 +3,10 @@
  * (config.json + model.safetensors, what `omni export segmenter --from` reads) and `trainer/` (the Trainer's
  * parameters, AdamW moments and step, for --resume).
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeSafetensors, type TensorData, type WeightTensor } from 'omni-r1';
+import { access, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { InputError, openCheckpoint, writeSafetensors, type TensorData, type WeightTensor } from 'omni-r1';
+import { positionEmbedding } from '../model/hiera.js';
 import { POS_EMBED_RESIZED } from './train-graph.js';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
@@ -58,4 +59,76 @@ export async function latestCheckpoint(runDir: string): Promise<string | undefin
     if (await stat(join(root, name, TRAINER_DIR, 'trainer_state.json')).catch(() => null)) return join(root, name);
   }
   return undefined;
+}
+
+/** Every tensor of `<dir>/model.safetensors` (float32, as `omni train segmenter` writes them). */
+export async function readCheckpointTensors(dir: string): Promise<Map<string, TensorData>> {
+  const checkpoint = await openCheckpoint(join(dir, 'model.safetensors'));
+  try {
+    const out = new Map<string, TensorData>();
+    for (const name of checkpoint.names()) {
+      const t = await checkpoint.read(name);
+      if (t.dtype !== 'float32') throw new InputError(`${dir}/model.safetensors: tensor ${name} is ${t.dtype}, expected float32`, { file: dir, hint: 'give a checkpoint written by `omni train segmenter`' });
+      out.set(name, { dtype: 'float32', shape: [...t.shape], data: t.data });
+    }
+    return out;
+  } finally {
+    await checkpoint.close();
+  }
+}
+
+const POS_EMBED = 'vision_encoder.backbone.pos_embed';
+const POS_EMBED_WINDOW = 'vision_encoder.backbone.pos_embed_window';
+
+/**
+ * Overwrites `initial` with the tensors of a checkpoint (`source` names it in errors). Tensors named in `mayBeFresh`
+ * keep their initial values when the checkpoint lacks them; any other missing tensor or shape mismatch is an error,
+ * except the Hiera position embedding of a checkpoint trained at another input size: it becomes what the reference
+ * model computes at the new size (pos_embed bicubically resized to the new grid plus the tiled window embedding),
+ * stored as a pos_embed of the new grid with a zero window, so the warm-started model starts as the old one run at
+ * the new size.
+ */
+export function warmStart(initial: Map<string, TensorData>, loaded: ReadonlyMap<string, TensorData>, source: string, mayBeFresh: ReadonlySet<string> = new Set()): void {
+  for (const [name, spec] of initial) {
+    const t = loaded.get(name);
+    if (!t && mayBeFresh.has(name)) continue;
+    if (!t) throw new InputError(`${source}/model.safetensors has no tensor ${name}`, { file: source, hint: 'give a checkpoint of a nano SAM2 run (`omni train segmenter`)' });
+    if (t.shape.join(',') === spec.shape.join(',')) {
+      initial.set(name, t);
+    } else if (name === POS_EMBED && t.shape.length === 4 && t.shape[1] === spec.shape[1]) {
+      const [, channels, height, width] = spec.shape as [number, number, number, number];
+      const window = loaded.get(POS_EMBED_WINDOW);
+      if (!window) throw new InputError(`${source}/model.safetensors has no tensor ${POS_EMBED_WINDOW}`, { file: source, hint: 'give a checkpoint of a nano SAM2 run (`omni train segmenter`)' });
+      const hwc = positionEmbedding({ shape: [...t.shape], data: t.data as Float32Array }, { shape: [...window.shape], data: window.data as Float32Array }, height, width);
+      const chw = new Float32Array(hwc.length);
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) chw[(c * height + y) * width + x] = hwc[(y * width + x) * channels + c]!;
+      initial.set(name, { dtype: 'float32', shape: [...spec.shape], data: chw });
+    } else {
+      throw new InputError(`${source}/model.safetensors: ${name} is [${t.shape.join(', ')}], expected [${spec.shape.join(', ')}]`, { file: source, hint: 'the checkpoint is of another nano SAM2 size than this run' });
+    }
+  }
+  if (initial.has(POS_EMBED_WINDOW) && loaded.get(POS_EMBED)?.shape.join(',') !== initial.get(POS_EMBED)!.shape.join(',')) {
+    const window = initial.get(POS_EMBED_WINDOW)!;
+    initial.set(POS_EMBED_WINDOW, { dtype: 'float32', shape: [...window.shape], data: new Float32Array(window.data.length) });
+  }
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** The checkpoint folder a `--from` names: itself when it holds model.safetensors, else the run's newest checkpoint. */
+export async function checkpointFolder(from: string, flag = '--from'): Promise<string> {
+  const dir = resolve(from);
+  if (await exists(join(dir, 'model.safetensors'))) return dir;
+  const latest = await latestCheckpoint(dir);
+  if (!latest) {
+    throw new InputError(`${flag} ${from} is neither a checkpoint folder (model.safetensors) nor a run folder with checkpoints/step-N/`, {
+      file: from,
+      hint: 'give the --out folder of an `omni train segmenter` run, or one of its checkpoints/step-N folders',
+    });
+  }
+  return latest;
 }

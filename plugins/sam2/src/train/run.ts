@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { compileTrainStep, InputError } from 'omni-r1';
 import { loadSam2Config } from '../config.js';
 import { Sam2Weights } from '../weights.js';
-import { latestCheckpoint, TRAINER_DIR } from './checkpoint.js';
+import { checkpointFolder, latestCheckpoint, readCheckpointTensors, TRAINER_DIR, warmStart } from './checkpoint.js';
 import { trainingBatch } from './data.js';
 import { initSam2Weights } from './init-weights.js';
 import { nanoSam2Config, NANO_DEFAULT_IMAGE_SIZE } from './nano-config.js';
@@ -37,6 +37,11 @@ export interface SegmenterStageOptions {
 export interface TrainSegmenterOptions extends SegmenterStageOptions {
   /** A run folder to continue from (its newest checkpoint); may be `out` itself. */
   resume?: string;
+  /**
+   * Start from this run's newest checkpoint (or this checkpoint folder) instead of fresh weights, with a new
+   * optimizer and schedule; it may be of another input size (the position embedding is resampled, see `warmStart`).
+   */
+  from?: string;
   imageSize?: number;
   /** Images per optimizer step. */
   batch?: number;
@@ -47,6 +52,8 @@ export interface TrainSegmenterOptions extends SegmenterStageOptions {
 }
 
 export interface RunSettings {
+  /** The checkpoint the weights started from (absent: fresh weights of `seed`). */
+  from?: string;
   seed: number;
   steps: number;
   imageSize: number;
@@ -88,6 +95,7 @@ export const DEFAULT_LR = 1e-3;
 
 function settingsOf(options: TrainSegmenterOptions, previous?: RunSettings): RunSettings {
   return {
+    from: previous ? previous.from : options.from,
     seed: options.seed,
     steps: options.steps,
     imageSize: previous?.imageSize ?? options.imageSize ?? NANO_DEFAULT_IMAGE_SIZE,
@@ -129,7 +137,9 @@ export async function trainSegmenter(options: TrainSegmenterOptions): Promise<Tr
     });
   }
   const previous = resumeFrom ? (JSON.parse(await readFile(join(resumeFrom, '..', '..', RUN_FILE), 'utf8').catch(() => 'null')) as RunSettings | null) : null;
+  if (options.from && options.resume) throw new InputError('--from and --resume cannot be combined: a resumed run keeps the weights it started from', { hint: 'drop --from when resuming' });
   const settings = settingsOf(options, previous ?? undefined);
+  if (options.from && !resumeFrom) settings.from = await checkpointFolder(options.from);
   const configJson = resumeFrom
     ? (JSON.parse(await readFile(join(resumeFrom, 'config.json'), 'utf8')) as unknown)
     : nanoSam2Config({ imageSize: settings.imageSize });
@@ -139,6 +149,7 @@ export async function trainSegmenter(options: TrainSegmenterOptions): Promise<Tr
   settings.imageSize = config.promptEncoder.imageSize;
 
   const initial = initSam2Weights(config, settings.seed);
+  if (settings.from) warmStart(initial, await readCheckpointTensors(settings.from), settings.from);
   const built = buildImageTrainGraph(config, Sam2Weights.fromMap('nano-sam2 (initial weights)', initial));
   const compiled = compileTrainStep(built.graph, { loss: built.terms.loss, metrics: built.terms.metrics, trainable: built.trainable });
   return runSegmenterLoop({

@@ -4,13 +4,13 @@
  * layout; its config.json and checkpoints are model_type `sam2_video`, so `omni export segmenter` writes the video
  * graphs and the backend propagates.
  */
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { compileTrainStep, InputError, openCheckpoint, type TensorData } from 'omni-r1';
+import { compileTrainStep, InputError } from 'omni-r1';
 import { loadSam2Config } from '../config.js';
 import { readVideoConfig } from '../video/video-config.js';
 import { Sam2Weights } from '../weights.js';
-import { latestCheckpoint } from './checkpoint.js';
+import { checkpointFolder, latestCheckpoint, readCheckpointTensors, warmStart } from './checkpoint.js';
 import { initSam2Weights, sam2TensorSpecs, sam2VideoTensorSpecs } from './init-weights.js';
 import { nanoSam2VideoConfig, type Sam2ConfigJson } from './nano-config.js';
 import { RUN_FILE, type SegmenterStageOptions, type TrainSegmenterResult } from './run.js';
@@ -21,6 +21,8 @@ import { buildVideoTrainGraph } from './video-train-graph.js';
 export interface TrainVideoStageOptions extends SegmenterStageOptions {
   /** The image stage: a run folder (its newest checkpoint) or a checkpoint folder (config.json + model.safetensors). */
   from: string;
+  /** Start the memory modules from this video-stage run or checkpoint (e.g. one trained at another input size) instead of fresh. */
+  memoryFrom?: string;
   /** Frames per training clip (2 or more). */
   frames?: number;
   /** Clips per optimizer step. */
@@ -30,6 +32,7 @@ export interface TrainVideoStageOptions extends SegmenterStageOptions {
 export interface VideoRunSettings {
   stage: 'video';
   from: string;
+  memoryFrom?: string;
   seed: number;
   steps: number;
   frames: number;
@@ -44,52 +47,18 @@ export const DEFAULT_VIDEO_FRAMES = 3;
 export const DEFAULT_VIDEO_BATCH = 4;
 export const DEFAULT_VIDEO_LR = 3e-4;
 
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
-/** The checkpoint folder `--from` names: itself when it holds model.safetensors, else the run's newest checkpoint. */
-export async function imageStageCheckpoint(from: string): Promise<string> {
-  const dir = resolve(from);
-  if (await exists(join(dir, 'model.safetensors'))) return dir;
-  const latest = await latestCheckpoint(dir);
-  if (!latest) {
-    throw new InputError(`--from ${from} is neither a checkpoint folder (model.safetensors) nor a run folder with checkpoints/step-N/`, {
-      file: from,
-      hint: 'give the --out folder of an image-stage `omni train segmenter` run, or one of its checkpoints/step-N folders',
-    });
-  }
-  return latest;
-}
-
-async function readTensors(dir: string): Promise<Map<string, TensorData>> {
-  const checkpoint = await openCheckpoint(join(dir, 'model.safetensors'));
-  try {
-    const out = new Map<string, TensorData>();
-    for (const name of checkpoint.names()) {
-      const t = await checkpoint.read(name);
-      if (t.dtype !== 'float32') throw new InputError(`${dir}/model.safetensors: tensor ${name} is ${t.dtype}, expected float32`, { file: dir, hint: 'give a checkpoint written by `omni train segmenter`' });
-      out.set(name, { dtype: 'float32', shape: [...t.shape], data: t.data });
-    }
-    return out;
-  } finally {
-    await checkpoint.close();
-  }
-}
-
 export async function trainVideoStage(options: TrainVideoStageOptions): Promise<TrainSegmenterResult> {
   const log = options.log ?? (() => undefined);
   const out = resolve(options.out);
   await mkdir(out, { recursive: true });
   const resumeFrom = await latestCheckpoint(out);
-  const source = await imageStageCheckpoint(options.from);
+  const source = await checkpointFolder(options.from);
   const imageJson = JSON.parse(await readFile(join(source, 'config.json'), 'utf8')) as Sam2ConfigJson;
   const configJson = resumeFrom ? (JSON.parse(await readFile(join(resumeFrom, 'config.json'), 'utf8')) as Sam2ConfigJson) : nanoSam2VideoConfig({ ...imageJson, model_type: 'sam2' });
   const settings: VideoRunSettings = {
     stage: 'video',
     from: source,
+    memoryFrom: options.memoryFrom === undefined ? undefined : await checkpointFolder(options.memoryFrom, '--memory-from'),
     seed: options.seed,
     steps: options.steps,
     frames: options.frames ?? DEFAULT_VIDEO_FRAMES,
@@ -106,19 +75,15 @@ export async function trainVideoStage(options: TrainVideoStageOptions): Promise<
   const video = readVideoConfig(config, join(out, 'config.json'));
   const size = config.promptEncoder.imageSize;
 
-  // Fresh memory modules over the image stage's weights (every image tensor must be there).
+  // The image stage's weights (every image tensor must be there); memory modules fresh, or from --memory-from.
   const videoSpecs = sam2VideoTensorSpecs(config, video);
-  const fresh = new Set(videoSpecs.map(([name]) => name));
+  const memoryNames = new Set(videoSpecs.map(([name]) => name));
   const initial = initSam2Weights(config, settings.seed, [...sam2TensorSpecs(config), ...videoSpecs]);
-  const loaded = await readTensors(source);
-  for (const [name, spec] of initial) {
-    const t = loaded.get(name);
-    if (!t && fresh.has(name)) continue;
-    if (!t) throw new InputError(`${source}/model.safetensors has no tensor ${name}`, { file: source, hint: 'give a checkpoint of the nano SAM2 image stage' });
-    if (t.shape.join(',') !== spec.shape.join(',')) {
-      throw new InputError(`${source}/model.safetensors: ${name} is [${t.shape.join(', ')}], expected [${spec.shape.join(', ')}]`, { file: source, hint: 'the checkpoint does not match its config.json' });
-    }
-    initial.set(name, t);
+  warmStart(initial, await readCheckpointTensors(source), source, memoryNames);
+  if (settings.memoryFrom) {
+    const memory = new Map([...initial].filter(([name]) => memoryNames.has(name)));
+    warmStart(memory, await readCheckpointTensors(settings.memoryFrom), settings.memoryFrom);
+    for (const [name, t] of memory) initial.set(name, t);
   }
 
   const built = buildVideoTrainGraph(config, video, Sam2Weights.fromMap(`${source} (+ fresh memory modules)`, initial), settings.frames);

@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { openCheckpoint, type TensorData } from 'omni-r1';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,8 @@ import { createSam2Backend } from '../../src/backend.js';
 import { parseSam2Config } from '../../src/config.js';
 import { JsonReader } from '../../src/json.js';
 import { Sam2Weights } from '../../src/weights.js';
-import { checkpointTensors } from '../../src/train/checkpoint.js';
+import { checkpointTensors, warmStart } from '../../src/train/checkpoint.js';
+import { positionEmbedding } from '../../src/model/hiera.js';
 import { downsampleMask, jitterBox, maskBox, pickObjects, sceneSamples, trainingBatch, trainingScene } from '../../src/train/data.js';
 import { initSam2Weights } from '../../src/train/init-weights.js';
 import { nanoSam2Config } from '../../src/train/nano-config.js';
@@ -147,4 +149,69 @@ describe('nano SAM2 image training', () => {
     expect(masks.get(7)!.height).toBe(60);
     await backend.close();
   });
+});
+
+describe('warm start from another run (--from)', () => {
+  const f32 = (t: TensorData) => t.data as Float32Array;
+
+  it('copies every tensor; a checkpoint of another input size gets pos_embed as the reference computes it at the new size, window zeroed', () => {
+    const small = initSam2Weights(configOf(64), 3);
+    const window = small.get('vision_encoder.backbone.pos_embed_window')!;
+    f32(window).forEach((_, i, a) => (a[i] = 0.01 * ((i % 7) - 3)));
+    const big = initSam2Weights(configOf(128), 4);
+    warmStart(big, small, 'small');
+    const name = 'mask_decoder.iou_token.weight';
+    expect(Array.from(f32(big.get(name)!))).toEqual(Array.from(f32(small.get(name)!)));
+    const pos = big.get('vision_encoder.backbone.pos_embed')!;
+    const [, c, h, w] = pos.shape as [number, number, number, number];
+    expect([h, w]).toEqual([32, 32]);
+    const reference = positionEmbedding(
+      { shape: [...small.get('vision_encoder.backbone.pos_embed')!.shape], data: f32(small.get('vision_encoder.backbone.pos_embed')!) },
+      { shape: [...window.shape], data: f32(window) },
+      32,
+      32,
+    );
+    for (const [y, x, k] of [[0, 0, 0], [5, 17, 3], [31, 30, c - 1]] as const) expect(f32(pos)[(k * h + y) * w + x]).toBe(reference[(y * w + x) * c + k]);
+    expect(f32(big.get('vision_encoder.backbone.pos_embed_window')!).every((v) => v === 0)).toBe(true);
+    // The warm-started model's own position embedding at 128 equals the small model's at 128.
+    const own = positionEmbedding({ shape: [...pos.shape], data: f32(pos) }, { shape: [...window.shape], data: f32(big.get('vision_encoder.backbone.pos_embed_window')!) }, 32, 32);
+    expect(Array.from(own)).toEqual(Array.from(reference));
+  });
+
+  it('names the file and the tensor when one is missing or of another shape; fresh-allowed tensors may be missing', () => {
+    const small = initSam2Weights(configOf(64), 3);
+    const missing = new Map(small);
+    missing.delete('mask_decoder.iou_token.weight');
+    expect(() => warmStart(initSam2Weights(configOf(64), 4), missing, '/runs/x')).toThrow(/\/runs\/x\/model.safetensors has no tensor mask_decoder.iou_token.weight/);
+    const kept = initSam2Weights(configOf(64), 4);
+    const before = Array.from(f32(kept.get('mask_decoder.iou_token.weight')!));
+    warmStart(kept, missing, '/runs/x', new Set(['mask_decoder.iou_token.weight']));
+    expect(Array.from(f32(kept.get('mask_decoder.iou_token.weight')!))).toEqual(before);
+    const wrong = new Map(small);
+    wrong.set('mask_decoder.iou_token.weight', { dtype: 'float32', shape: [2, 3], data: new Float32Array(6) });
+    expect(() => warmStart(initSam2Weights(configOf(64), 4), wrong, '/runs/x')).toThrow(/mask_decoder.iou_token.weight is \[2, 3\], expected/);
+  });
+
+  it('trainSegmenter --from a 64 px run at 128 px: the frozen Fourier buffer, recorded in run.json; not with --resume', async () => {
+    const source = join(root, 'from-64');
+    await trainSegmenter({ out: source, seed: 2, imageSize: 64, batch: 1, objects: 1, steps: 1, warmupSteps: 1, threads: 1, noExport: true });
+    const out = join(root, 'from-128');
+    const result = await trainSegmenter({ out, from: source, seed: 9, imageSize: 128, batch: 1, objects: 1, steps: 1, warmupSteps: 1, threads: 1, noExport: true });
+    const read = async (dir: string, name: string) => {
+      const c = await openCheckpoint(join(dir, 'model.safetensors'));
+      try {
+        const t = await c.read(name);
+        return { shape: [...t.shape], data: Array.from(t.data as Float32Array) };
+      } finally {
+        await c.close();
+      }
+    };
+    const fourier = 'shared_image_embedding.positional_embedding';
+    expect(await read(result.checkpoint, fourier)).toEqual(await read(join(source, 'checkpoints/step-000001'), fourier));
+    expect((await read(result.checkpoint, 'vision_encoder.backbone.pos_embed')).shape).toEqual([1, 16, 32, 32]);
+    const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { from: string; imageSize: number };
+    expect(run.from).toBe(join(source, 'checkpoints/step-000001'));
+    expect(run.imageSize).toBe(128);
+    await expect(trainSegmenter({ out: join(root, 'both'), from: source, resume: source, seed: 0, steps: 2 })).rejects.toThrow(/--from and --resume cannot be combined/);
+  }, 60_000);
 });

@@ -165,6 +165,12 @@ describe('omni train segmenter --stage video', () => {
     expect(await losses(split)).toEqual(await losses(out));
     expect(await read(join(split, 'checkpoints/step-000002'), memory)).toEqual(await read(result.checkpoint, memory));
 
+    // --memory-from: the memory modules start as that run's (lr 0 keeps them, so the checkpoint shows the start).
+    const warm = await trainVideoStage({ ...common, seed: 5, out: join(root, 'warm'), memoryFrom: out, lr: 0, steps: 1, noExport: true });
+    expect(await read(warm.checkpoint, memory)).toEqual(await read(result.checkpoint, memory));
+    expect(await read(warm.checkpoint, frozen)).toEqual(await read(from, frozen));
+    await expect(trainVideoStage({ ...common, out: join(root, 'bad-memory'), memoryFrom: join(root, 'missing') })).rejects.toThrow(/--memory-from .*missing is neither/);
+
     const scores = await evaluatePropagation(result.model!, { seed: 3, videos: 1, frames: 4, keyframes: 1, width: 64, height: 48 });
     expect(scores.mode).toBe('propagate');
     expect(scores.objects).toBeGreaterThan(0);
