@@ -12,9 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-// Found by searching seeds for a one-video dataset whose "high beep" object sounds and is visible on every frame.
-const SYNTH = { format: 'revos', videos: 1, frames: 10, size: '192x144', seed: 2027 };
-const VIDEO = 'synth-2027-0000';
+// Found by searching seeds for a one-video dataset whose "high beep" object is visible on every frame and is the only
+// object that sounds, so its white sound rim (frames 1-9) shows which object it is.
+const SYNTH = { format: 'revos', videos: 1, frames: 10, size: '192x144', seed: 2058 };
+const VIDEO = 'synth-2058-0000';
 const QUESTION = 'the object making the high beep';
 const CLIP = 'high-beep.mp4';
 // The nano thinker is trained on the VOS prompt (Fig. 3); `--task auto` would pick the RefAVS prompt for a question

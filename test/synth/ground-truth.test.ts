@@ -1,8 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { backgroundColour, colourByName, objectPixels, type GeneratedVideo } from '../../src/core/synth/index.js';
+import { backgroundColour, colourByName, objectPixels, SOUND_RIM_RGB, soundRimPixels, type GeneratedVideo } from '../../src/core/synth/index.js';
 import { smallVideos } from './helpers.js';
 
 const videos = smallVideos({ seeds: [0, 1, 2, 3, 4, 5], perSeed: 3 });
+
+/**
+ * The sound rim re-derived pixel by pixel: shape pixels with some in-frame pixel within Chebyshev distance `width`
+ * outside the shape (64 x 48 frames: a 1 px rim).
+ */
+function rimByDefinition(video: GeneratedVideo, objectId: number, t: number, width: number): Set<number> {
+  const { scene } = video;
+  const shape = new Set(objectPixels(scene, scene.objects[objectId], t));
+  const rim = new Set<number>();
+  for (const pixel of shape) {
+    const x = pixel % scene.width;
+    const y = Math.floor(pixel / scene.width);
+    let edge = false;
+    for (let dy = -width; dy <= width && !edge; dy += 1) {
+      for (let dx = -width; dx <= width && !edge; dx += 1) {
+        const [u, v] = [x + dx, y + dy];
+        if (u >= 0 && v >= 0 && u < scene.width && v < scene.height && !shape.has(v * scene.width + u)) edge = true;
+      }
+    }
+    if (edge) rim.add(pixel);
+  }
+  return rim;
+}
 
 /** Visible pixels re-derived from the geometry: the object's shape minus every shape drawn in front of it. */
 function visibleByGeometry(video: GeneratedVideo, objectId: number, t: number): number[] {
@@ -37,10 +60,13 @@ describe('synthetic ground truth', () => {
     }
   });
 
-  it("paints each mask pixel in its object's colour and every other pixel in the background's", () => {
+  it("paints each mask pixel in its object's colour (white on its rim while it sounds) and every other pixel in the background's", () => {
+    let rimPixels = 0;
     for (const video of videos) {
       const { scene, rendered } = video;
       for (let t = 0; t < scene.frames; t += 1) {
+        const sounding = scene.objects.filter((object) => object.sound && object.sound.start <= t && t < object.sound.end);
+        const rims = new Map(sounding.map((object) => [object.id, rimByDefinition(video, object.id, t, 1)]));
         const { data } = rendered.frames[t];
         const owner = new Int16Array(scene.width * scene.height).fill(-1);
         let overlaps = 0;
@@ -56,9 +82,24 @@ describe('synthetic ground truth', () => {
         for (let pixel = 0; pixel < owner.length; pixel += 1) {
           const x = pixel % scene.width;
           const y = Math.floor(pixel / scene.width);
-          expected.set(owner[pixel] >= 0 ? colourByName(scene.objects[owner[pixel]].colour).rgb : backgroundColour(scene.background, x, y), pixel * 3);
+          const id = owner[pixel];
+          const onRim = id >= 0 && rims.get(id)?.has(pixel) === true;
+          if (onRim) rimPixels += 1;
+          expected.set(onRim ? SOUND_RIM_RGB : id >= 0 ? colourByName(scene.objects[id].colour).rgb : backgroundColour(scene.background, x, y), pixel * 3);
         }
         expect(Buffer.from(data).equals(expected), `${scene.name} frame ${t}`).toBe(true);
+      }
+    }
+    expect(rimPixels).toBeGreaterThan(100);
+  });
+
+  it('the sound rim is the shape minus its erosion, as wide as 1.5 % of the shorter side', () => {
+    const [video] = smallVideos({ seeds: [7], perSeed: 1 });
+    const big = { ...video!.scene, width: 256, height: 192 };
+    for (const object of big.objects) {
+      for (const t of [0, 3]) {
+        const wide = rimByDefinition({ ...video!, scene: big }, object.id, t, 3);
+        expect(soundRimPixels(big, object, t)).toEqual([...wide].sort((a, b) => a - b));
       }
     }
   });

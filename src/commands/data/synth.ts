@@ -5,7 +5,7 @@ import { synthesizeDataset, type SynthFormat } from '../../core/synth/index.js';
 
 export default class DataSynth extends BaseCommand {
   static override description =
-    'Write a deterministic synthetic omni-modal dataset (moving shapes, tones while sounding, exact masks and expressions) in the ReVOS or RefAVS layout.';
+    'Write a deterministic synthetic omni-modal dataset (moving shapes, tones with a white rim on the object while it sounds, exact masks and expressions) in the ReVOS or RefAVS layout.';
 
   static override examples = [
     '<%= config.bin %> data synth --format revos --videos 20 --frames 48 --size 320x240 --seed 1 --out data/synth',

@@ -11,8 +11,8 @@ import type { Background, SynthObject } from './scene.js';
 import { splitOf, type SynthFormat } from './splits.js';
 import { generateVideo } from './video.js';
 
-/** Bumped whenever the same options would give different bytes. */
-export const SYNTH_VERSION = 1;
+/** Bumped whenever the same options would give different bytes (2: sounding objects have a white rim while they sound). */
+export const SYNTH_VERSION = 2;
 /** Frames per second of pseudo-time: the method samples video at 2 fps; RefAVS clips are 10 frames over 10 s. */
 export const DEFAULT_SYNTH_FPS: Record<SynthFormat, number> = { revos: 2, refavs: 1 };
 export const DEFAULT_SYNTH_FRAMES: Record<SynthFormat, number> = { revos: 48, refavs: REFAVS_FRAME_COUNT };

@@ -10,6 +10,8 @@ export {
   SIZE_CLASSES,
   SIZE_RADIUS,
   SIZE_WORDS,
+  SOUND_RIM_FRACTION,
+  SOUND_RIM_RGB,
   TONES,
   toneByName,
   UNSEEN_KIND,
@@ -22,7 +24,7 @@ export { shapeContains, shapePixels, type PlacedShape } from './shapes.js';
 export { availableMotions, motionKey, motionPhrase, pathBounces, planEscape, planMotion } from './motion.js';
 export type { Direction, Motion, MotionBounds, MotionKind, PlannedMotion, Point, Side } from './motion.js';
 export { drawLayout, objectPixels, type Background, type LayoutOptions, type ObjectSound, type SynthObject, type SynthScene, type UnseenKindRule } from './scene.js';
-export { backgroundColour, renderScene, type RenderedScene } from './render.js';
+export { backgroundColour, paintSoundRims, renderScene, soundRimPixels, soundRimWidth, type RenderedScene } from './render.js';
 export { assignSounds, visibleRuns } from './sound.js';
 export { encodeWav, frameSampleRange, synthesizeAudio, SYNTH_SAMPLE_RATE, TONE_AMPLITUDE, TONE_FADE_SECONDS } from './audio.js';
 export {

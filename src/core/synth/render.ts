@@ -1,6 +1,6 @@
 import type { BinaryMask, RgbImage } from '../../plugins/api.js';
-import { objectPixels, type Background, type SynthScene } from './scene.js';
-import { colourByName, type Rgb } from './vocabulary.js';
+import { objectPixels, type Background, type SynthObject, type SynthScene } from './scene.js';
+import { colourByName, SOUND_RIM_FRACTION, SOUND_RIM_RGB, type Rgb } from './vocabulary.js';
 
 export interface RenderedScene {
   /** Raw RGB frames, before any encoding. */
@@ -82,4 +82,57 @@ export function renderScene(scene: SynthScene): RenderedScene {
       return { width, height, data };
     },
   };
+}
+
+/** The sound rim's width in pixels for a scene's frame size. */
+export function soundRimWidth(scene: Pick<SynthScene, 'width' | 'height'>): number {
+  return Math.max(1, Math.round(SOUND_RIM_FRACTION * Math.min(scene.width, scene.height)));
+}
+
+/**
+ * The object's shape pixels on frame t within `soundRimWidth` of its outline (Chebyshev distance: the shape minus
+ * its erosion by a square; the frame's edge is not an outline). Occlusion is not applied.
+ */
+export function soundRimPixels(scene: SynthScene, object: SynthObject, t: number): number[] {
+  const { width, height } = scene;
+  const r = soundRimWidth(scene);
+  const shape = new Uint8Array(width * height);
+  const pixels = objectPixels(scene, object, t);
+  for (const pixel of pixels) shape[pixel] = 1;
+  // Separable erosion: a pixel stays when every in-frame pixel within r along x (then along y) is in the shape.
+  const across = new Uint8Array(width * height);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      let all = 1;
+      for (let dx = Math.max(0, x - r); dx <= Math.min(width - 1, x + r) && all; dx += 1) all = shape[y * width + dx];
+      across[y * width + x] = all;
+    }
+  }
+  return pixels.filter((pixel) => {
+    const x = pixel % width;
+    const y = (pixel - x) / width;
+    for (let dy = Math.max(0, y - r); dy <= Math.min(height - 1, y + r); dy += 1) if (!across[dy * width + x]) return true;
+    return false;
+  });
+}
+
+/**
+ * Paints the sound rims into the rendered frames: on every frame of an object's sound interval, its visible rim
+ * pixels turn white. Masks and areas do not change (the rim is part of the object).
+ */
+export function paintSoundRims(scene: SynthScene, rendered: RenderedScene): void {
+  const [r, g, b] = SOUND_RIM_RGB;
+  for (const object of scene.objects) {
+    if (!object.sound) continue;
+    for (let t = object.sound.start; t < object.sound.end; t += 1) {
+      const { data } = rendered.frames[t];
+      const label = rendered.labels[t];
+      for (const pixel of soundRimPixels(scene, object, t)) {
+        if (label[pixel] !== object.id + 1) continue;
+        data[pixel * 3] = r;
+        data[pixel * 3 + 1] = g;
+        data[pixel * 3 + 2] = b;
+      }
+    }
+  }
 }

@@ -2,7 +2,7 @@ import { OmniError } from '../errors.js';
 import { expressionCandidates, nullExpressionCandidates, REASONING_TYPE, REFERRING_TYPE, selectExpressions, type SynthExpression } from './expressions.js';
 import { pathBounces } from './motion.js';
 import { SeededRandom } from './random.js';
-import { renderScene, type RenderedScene } from './render.js';
+import { paintSoundRims, renderScene, type RenderedScene } from './render.js';
 import { drawLayout, type SynthScene, type UnseenKindRule } from './scene.js';
 import { assignSounds } from './sound.js';
 import { SHAPE_KINDS, UNSEEN_KIND } from './vocabulary.js';
@@ -58,6 +58,7 @@ export function generateVideo(spec: VideoSpec): GeneratedVideo {
     if (!visibleEnough || !bouncesShow) continue;
     const mustSound = spec.role === 'unseen' ? (object: { kind: string }) => object.kind === UNSEEN_KIND : undefined;
     if (!assignSounds(rng, scene, rendered, mustSound)) continue;
+    paintSoundRims(scene, rendered);
     const expressions = chooseExpressions(rng, spec, scene, rendered, kinds);
     if (expressions) return { scene, rendered, expressions, attempts: attempt };
   }

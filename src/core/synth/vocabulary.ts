@@ -70,6 +70,14 @@ export const TONES: readonly Tone[] = [
   { name: 'whistle', phrase: 'the whistle', frequency: 3200 },
 ];
 
+/**
+ * While an object makes its sound it is drawn with a white rim (the shape's pixels within this fraction of
+ * min(width, height) of its outline, at least 1 px), so which object sounds can be seen as well as heard. White is
+ * no object colour and no background grey.
+ */
+export const SOUND_RIM_FRACTION = 0.015;
+export const SOUND_RIM_RGB: Rgb = [255, 255, 255];
+
 /** A sound no synthetic object ever makes; null expressions (RefAVS test_n) may ask for it. */
 export const NEVER_HEARD_SOUND = 'a siren sound';
 
