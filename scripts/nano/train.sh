@@ -77,7 +77,7 @@ CLEAN=runs/grounding stage grounding "${OMNI[@]}" train --objective sft --full -
 stage grounding-merge "${OMNI[@]}" export adapter --run runs/grounding --merge --out checkpoints/grounding
 
 # (a) SFT, second round, both systems on 48 more videos: System 1's moments now carry the grounding descriptions.
-# (A smaller set than System 2's: training problems are decoded up front, 4 frames each, one ffmpeg call a frame.)
+# (Training problems decode their frames when a step needs them, so the set size is a matter of steps, not loading.)
 CLEAN=runs/sft2 stage sft2 "${OMNI[@]}" train --objective sft --full --from checkpoints/grounding --out runs/sft2 \
   --dataset revos --data-root data/sft2 --dataset revos-grounding --data-root data/sft2 \
   --lr 1e-3 --warmup-ratio 0.05 --batch-size 2 --max-frames 4 --epochs 20 --max-steps "$SFT2_STEPS" --save-steps 100 --seed "$SEED"

@@ -25,7 +25,7 @@ afterAll(async () => {
 async function scoringLogProbs(policy: TrainablePolicy, adapter?: Awaited<ReturnType<typeof loadAdapter>>) {
   const scoring = policy.buildScoringGraph();
   if (adapter) applyAdapter(injectLora(scoring.graph, adapter.options), adapter.tensors);
-  const prompt = await policy.encodePrompt(textProblems(1)[0]!.messages);
+  const prompt = await policy.encodePrompt(await textProblems(1)[0]!.messages());
   const completions = [
     [5, 17, 9, 25],
     [40, 3],

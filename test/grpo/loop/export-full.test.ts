@@ -35,7 +35,7 @@ const COMPLETIONS = [
 async function trainerScores(policy: TrainablePolicy, weights?: ReadonlyMap<string, TensorData>) {
   const scoring = policy.buildScoringGraph();
   for (const [name, value] of weights ?? []) scoring.graph.initializers.set(name, value);
-  const prompt = await policy.encodePrompt(textProblems(1)[0]!.messages);
+  const prompt = await policy.encodePrompt(await textProblems(1)[0]!.messages());
   const batch = await policy.scoringFeeds(COMPLETIONS.map((completion) => ({ prompt, completion })));
   const session = await GraphSession.create(scoring.graph, { optimization: 'basic' });
   const out = (await session.run(batch.feeds)).token_logprobs!.data as Float32Array;

@@ -29,7 +29,7 @@ function problem(id: string, answerBox: string): TrainingProblem {
     resizedWidth: 40,
     resizedHeight: 40,
   };
-  return { id, task: GROUNDING_TASK, messages: [{ role: 'user', content: [{ type: 'text', text: `box:${answerBox}` }] }], target };
+  return { id, task: GROUNDING_TASK, messages: async () => [{ role: 'user', content: [{ type: 'text', text: `box:${answerBox}` }] }], target };
 }
 
 describe('evaluateGrounding', () => {

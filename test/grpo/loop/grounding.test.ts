@@ -139,7 +139,7 @@ describe('SFT target and reward', () => {
     const good = groundingSftTarget(target);
     // Box [8, 11, 42, 44] moved by 10 px in x: box L1 5 -> (30 - 5) 0.05 = 1.25 -> 1; IoU (25 x 34) / (35 x 34 + 35 x 34 - 25 x 34) = 25/45; no points inside -> 0.
     const shifted = '<think>t</think><answer>{"bbox_2d": [18, 11, 52, 44]}</answer>';
-    const scored = await groundingRewardScorer({ lenControl: false })({ id: 'g', task: GROUNDING_TASK, messages: [], target }, [
+    const scored = await groundingRewardScorer({ lenControl: false })({ id: 'g', task: GROUNDING_TASK, messages: async () => [], target }, [
       { text: good, tokenIds: [1], logProbs: [0] },
       { text: shifted, tokenIds: [1], logProbs: [0] },
       { text: 'no answer', tokenIds: [1], logProbs: [0] },
@@ -160,7 +160,7 @@ describe('problem builders', () => {
     const [problem] = problems;
     expect(problem!.id).toBe('refcocog/rc_1');
     expect(problem!.task).toBe(GROUNDING_TASK);
-    const [image, text] = problem!.messages[0]!.content;
+    const [image, text] = (await problem!.messages())[0]!.content;
     // smart_resize(30, 40) below min_pixels 3136: beta = sqrt(3136 / 1200), 56 x 84.
     expect(image!.type).toBe('image');
     expect([(image as { image: RgbImage }).image.width, (image as { image: RgbImage }).image.height]).toEqual([84, 56]);
@@ -208,7 +208,7 @@ describe('problem builders', () => {
       // grounding description (the objects by their looks), not the expression.
       expect(item.groundingDescription).toMatch(/^(the|all the) /);
       expect(target.expression).toBe(item.groundingDescription);
-      expect(problem.messages[0]!.content).toEqual([{ type: 'text', text: `Given the expression: '${item.groundingDescription!.toLowerCase().trim()}', ground all the referred objects with json bboxs` }]);
+      expect((await problem.messages())[0]!.content).toEqual([{ type: 'text', text: `Given the expression: '${item.groundingDescription!.toLowerCase().trim()}', ground all the referred objects with json bboxs` }]);
     }
   });
 

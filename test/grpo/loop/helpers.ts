@@ -24,7 +24,7 @@ export function textProblems(count: number): TrainingProblem[] {
   return Array.from({ length: count }, (_, i) => ({
     id: `text-${i}`,
     task: 'moments',
-    messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: `Which moments show the dog? Video ${i}.` }] }],
+    messages: async () => [{ role: 'user' as const, content: [{ type: 'text' as const, text: `Which moments show the dog? Video ${i}.` }] }],
     target: { moments: ['00:02.00', '00:04.50'] },
   }));
 }

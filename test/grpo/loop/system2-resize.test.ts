@@ -44,7 +44,7 @@ describe('System 2 grounding images in training', () => {
   it('VOS keyframes: resized to the default 4..1600 x 28 x 28 budget (a 30x20 frame -> 84x56), sizes in the reply', async () => {
     // smart_resize(20, 30): 28x28 < min_pixels 3136 -> beta = sqrt(3136 / 600); h = ceil(20 beta / 28) 28 = 56, w = ceil(30 beta / 28) 28 = 84.
     const frames = [await writePng('f0.png', 30, 20), await writePng('f1.png', 30, 20)];
-    const problem: TrainingProblem = { id: 'p', task: 'vos', messages: [], target: { framePaths: frames } };
+    const problem: TrainingProblem = { id: 'p', task: 'vos', messages: async () => [], target: { framePaths: frames } };
     const { backend, sizes } = recordingGrounding('{"bbox_2d": [0, 0, 42, 28]}');
     const replies = await groundingFor({ grounding: backend })(problem)([
       { rollout: 0, keyframe: 0, frameIndex: 1, description: 'the dog' },
@@ -63,7 +63,7 @@ describe('System 2 grounding images in training', () => {
   it('VOS keyframes: a smaller budget scales a 200x150 frame down to 112x84', async () => {
     // max_pixels 16 x 784 = 12544 < 30000: beta = sqrt(30000 / 12544); h = floor(150 / beta / 28) 28 = 84, w = floor(200 / beta / 28) 28 = 112.
     const frame = await writePng('big.png', 200, 150);
-    const problem: TrainingProblem = { id: 'q', task: 'vos', messages: [], target: { framePaths: [frame] } };
+    const problem: TrainingProblem = { id: 'q', task: 'vos', messages: async () => [], target: { framePaths: [frame] } };
     const { backend, sizes } = recordingGrounding('');
     const [reply] = await groundingFor({ grounding: backend, budget: { minPixels: 4 * 784, maxPixels: 16 * 784 } })(problem)([
       { rollout: 0, keyframe: 0, frameIndex: 0, description: 'x' },
@@ -74,7 +74,7 @@ describe('System 2 grounding images in training', () => {
 
   it('RefAVS: the first frame at the budget; a box in resized pixels scores against the scaled ground truth', async () => {
     const frame = await writePng('avs.png', 30, 20);
-    const problem: TrainingProblem = { id: 'r', task: 'refavs', messages: [], target: { box: [0, 0, 15, 10], expression: 'x', framePath: frame } };
+    const problem: TrainingProblem = { id: 'r', task: 'refavs', messages: async () => [], target: { box: [0, 0, 15, 10], expression: 'x', framePath: frame } };
     // The ground truth [0, 0, 15, 10] in 30x20 pixels is [0, 0, 42, 28] in the 84x56 image the model saw.
     const { backend, sizes } = recordingGrounding('{"bbox_2d": [0, 0, 42, 28]}');
     const [reply] = await refAvsGroundingFor({ grounding: backend })(problem)([{ rollout: 0, answer: 'the drum' }]);

@@ -56,7 +56,7 @@ function storedRun(options: TrainCommandOptions): RunConfigFile {
 }
 
 describe('--avs-temperature', () => {
-  const problem = (id: string, task: string): TrainingProblem => ({ id, task, messages: [{ role: 'user', content: [{ type: 'text', text: id }] }], target: {} });
+  const problem = (id: string, task: string): TrainingProblem => ({ id, task, messages: async () => [{ role: 'user', content: [{ type: 'text', text: id }] }], target: {} });
 
   async function temperatures(options: TrainCommandOptions): Promise<Record<string, number>> {
     const seen: Record<string, number> = {};

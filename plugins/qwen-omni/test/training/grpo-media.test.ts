@@ -50,13 +50,13 @@ afterAll(async () => {
 const noBox = { text: '[]', resize: { resizedHw: [32, 32] as const, originalHw: [32, 32] as const } };
 
 describe('GRPO on synthetic data with the media in the prompts', () => {
-  it('the problems carry what System 1 shows at inference', () => {
+  it('the problems carry what System 1 shows at inference', async () => {
     expect(vos).toHaveLength(2);
-    const video = vos[0]!.messages[0]!.content[0]!;
+    const video = (await vos[0]!.messages())[0]!.content[0]!;
     // 32x32 frames at the System-1 budget (16..128 x 28 x 28): scaled by 3.5 to 112x112; 2 fps pseudo-time; no audio.
     expect([video.type, video.frames!.length, video.frames![0]!.width, video.frames![0]!.height, video.fps, video.pcm]).toEqual(['video', 8, 112, 112, 2, undefined]);
     expect(refavs).toHaveLength(2);
-    const [audio, image, text] = refavs[0]!.messages[0]!.content;
+    const [audio, image, text] = (await refavs[0]!.messages())[0]!.content;
     // [audio, image, text]; the first frame at the grounding budget (4..1600 x 28 x 28): 32 -> 56.
     expect([audio!.type, image!.type, text!.type, image!.image!.width, image!.image!.height]).toEqual(['audio', 'image', 'text', 56, 56]);
   });
@@ -79,9 +79,9 @@ describe('GRPO on synthetic data with the media in the prompts', () => {
       // The prompts the loop encodes hold the frames: 8 frames scaled by the processor's 128 x 28 x 28 video minimum
       // from 112 to 336 px, 4 groups of (24 x 24) / 4 = 144 -> 576 video tokens. RefAVS: a 56x56 image is a (1, 4, 4)
       // grid, 4 tokens; 10 s of audio -> 1000 mel frames -> 500 -> 250 tokens.
-      const vosPrompt = await policy.encodePrompt(vos[0]!.messages);
+      const vosPrompt = await policy.encodePrompt(await vos[0]!.messages());
       expect(vosPrompt.inputIds.filter((t) => t === ids.video)).toHaveLength(576);
-      const refavsPrompt = await policy.encodePrompt(refavs[0]!.messages);
+      const refavsPrompt = await policy.encodePrompt(await refavs[0]!.messages());
       expect([refavsPrompt.inputIds.filter((t) => t === ids.image).length, refavsPrompt.inputIds.filter((t) => t === ids.audio).length]).toEqual([4, 250]);
 
       await runTraining({

@@ -32,7 +32,7 @@ export async function evaluateGrounding(
   for (const problem of problems) {
     if (problem.task !== GROUNDING_TASK) throw new Error(`evaluateGrounding: problem ${problem.id} is a ${problem.task} problem, not a grounding one`);
     const target = problem.target as GroundingProblemTarget;
-    const [completion] = await policy.generate(problem.messages, { maxNewTokens: options.maxNewTokens, temperature: 0 });
+    const [completion] = await policy.generate(await problem.messages(), { maxNewTokens: options.maxNewTokens, temperature: 0 });
     const text = completion?.text ?? '';
     records.push({ id: problem.id, expression: target.expression, completion: text, iou: segZeroReward(text, target).iou });
     options.onProblem?.(records.length, problems.length);

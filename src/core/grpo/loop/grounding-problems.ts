@@ -23,7 +23,7 @@ import { readImageFile } from '../../media/index.js';
 import { renderGroundingPrompt } from '../../pipeline/prompts.js';
 import { GROUNDING_IMAGE_BUDGET, smartResize, type PixelBudget, type PictureSize } from '../../pipeline/pixel-budget.js';
 import { SeededRandom } from '../../synth/random.js';
-import type { MessagePart, RgbImage } from '../../../plugins/api.js';
+import type { ChatMessage, MessagePart, RgbImage } from '../../../plugins/api.js';
 import { isDummyBox } from '../boxes.js';
 import { inscribedCirclePoints, segZeroSolutionText, unionMask } from '../mask-points.js';
 import type { SegZeroSample } from '../rewards/segzero.js';
@@ -53,6 +53,8 @@ export function renderSegZeroPrompt(expression: string): string {
 /** The reward's sample plus what the SFT target needs. */
 export interface GroundingProblemTarget extends SegZeroSample {
   expression: string;
+  /** The video frame shown (`revos-grounding`; refCOCOg images are embedded in the dataset). */
+  framePath?: string;
 }
 
 export interface GroundingProblemOptions {
@@ -64,11 +66,15 @@ export interface GroundingProblemOptions {
   budget?: PixelBudget;
 }
 
-function problemOf(id: string, prompt: string, image: RgbImage | undefined, target: GroundingProblemTarget): TrainingProblem {
-  const content: MessagePart[] = [];
-  if (image) content.push({ type: 'image', image });
-  content.push({ type: 'text', text: prompt });
-  return { id, task: GROUNDING_TASK, messages: [{ role: 'user', content }], target };
+/** `image` decodes the picture when a step needs it (absent: a text-only prompt). */
+function problemOf(id: string, prompt: string, image: (() => Promise<RgbImage>) | undefined, target: GroundingProblemTarget): TrainingProblem {
+  const messages = async (): Promise<ChatMessage[]> => {
+    const content: MessagePart[] = [];
+    if (image) content.push({ type: 'image', image: await image() });
+    content.push({ type: 'text', text: prompt });
+    return [{ role: 'user', content }];
+  };
+  return { id, task: GROUNDING_TASK, messages, target };
 }
 
 function targetOf(expression: string, solution: string, stored: PictureSize, resized: PictureSize): GroundingProblemTarget {
@@ -81,7 +87,7 @@ export async function refCocogTrainingProblems(dataset: LoadedDataset<RefCocogIt
   for await (const item of dataset) {
     const stored = { width: item.image.width, height: item.image.height };
     const resized = smartResize(stored, options.budget ?? GROUNDING_PROBLEM_IMAGE_BUDGET, `refCOCOg ${item.id}`);
-    const image = options.withMedia ? await decodeAt(item, resized) : undefined;
+    const image = options.withMedia ? () => decodeAt(item, resized) : undefined;
     problems.push(problemOf(`${options.prefix}/${item.id}`, renderSegZeroPrompt(item.problem), image, targetOf(item.problem, item.solution, stored, resized)));
   }
   return problems;
@@ -103,10 +109,11 @@ export async function vosGroundingTrainingProblems(dataset: LoadedDataset<VosExp
     if (!points) continue;
     const stored = { width: union.width, height: union.height };
     const resized = smartResize(stored, options.budget ?? GROUNDING_PROBLEM_IMAGE_BUDGET, item.framePaths[frame]);
-    const image = options.withMedia ? await readImageFile(item.framePaths[frame]!, sameSize(stored, resized) ? undefined : resized) : undefined;
+    const framePath = item.framePaths[frame]!;
+    const image = options.withMedia ? () => readImageFile(framePath, sameSize(stored, resized) ? undefined : resized) : undefined;
     const solution = segZeroSolutionText(maskBox(union), points);
     const question = item.groundingDescription ?? item.exp;
-    problems.push(problemOf(`${options.prefix}/${item.id}@${frame}`, renderGroundingPrompt(question, 'default'), image, targetOf(question, solution, stored, resized)));
+    problems.push(problemOf(`${options.prefix}/${item.id}@${frame}`, renderGroundingPrompt(question, 'default'), image, { ...targetOf(question, solution, stored, resized), framePath }));
   }
   return problems;
 }

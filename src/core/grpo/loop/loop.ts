@@ -169,7 +169,7 @@ async function learnGrpo(
   const normalizer = dapoTokenNormalizer(stepTokens, rollout.groups.length);
   const micro = [];
   for (const [g, group] of rollout.groups.entries()) {
-    const prompt = await policy.encodePrompt(problems.get(group.problemId)!.messages);
+    const prompt = await policy.encodePrompt(await problems.get(group.problemId)!.messages());
     const rows: ScoringRow[] = group.completions.map((c) => ({ prompt, completion: c.tokenIds }));
     const batch = await policy.scoringFeeds(rows);
     const at = (values: (c: RolloutGroup['completions'][number]) => number[]) =>
@@ -233,7 +233,7 @@ async function learnSft(
   const started = performance.now();
   let tokens = 0;
   for (const problem of batch) {
-    const prompt = await policy.encodePrompt(problem.messages);
+    const prompt = await policy.encodePrompt(await problem.messages());
     const completion = [...policy.encodeText(sftTarget(problem)), policy.endOfTurnId];
     tokens += completion.length;
     const scoring = await policy.scoringFeeds([{ prompt, completion }]);

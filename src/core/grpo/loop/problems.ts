@@ -12,7 +12,11 @@ export interface TrainingProblem {
   /** Unique across the run (dataset + sample id). */
   id: string;
   task: TaskName;
-  messages: ChatMessage[];
+  /**
+   * The prompt, built when a step needs it: media (frames, audio) is decoded then and dropped after, so a run holds
+   * no dataset's worth of decoded pixels and starts without decoding every sample first.
+   */
+  messages(): Promise<ChatMessage[]>;
   /** What the task's reward (and SFT target) needs: ground truth, frame count... */
   target: unknown;
 }

@@ -7,7 +7,7 @@
  */
 import type { LoadedDataset, RefAvsItem } from '../../data/types.js';
 import { readAudioPcm, readImageFile } from '../../media/index.js';
-import type { Box, MessagePart } from '../../../plugins/api.js';
+import type { Box, ChatMessage, MessagePart } from '../../../plugins/api.js';
 import { GROUNDING_IMAGE_BUDGET, smartResize } from '../../pipeline/pixel-budget.js';
 import { renderRefAvsPrompt } from '../../pipeline/prompts.js';
 import type { TrainingProblem } from './problems.js';
@@ -27,15 +27,22 @@ export async function refAvsTrainingProblems(dataset: LoadedDataset<RefAvsItem>,
   for await (const item of dataset) {
     if (item.isNullSplit) continue;
     const [box] = await item.boxes();
-    const content: MessagePart[] = [];
-    if (options.withMedia) {
-      const audio = await readAudioPcm(item.audioPath);
-      if (audio.kind === 'pcm') content.push({ type: 'audio', pcm: audio.samples });
-      content.push({ type: 'image', image: await readImageFile(item.framePaths[0]!, smartResize(item, GROUNDING_IMAGE_BUDGET, item.framePaths[0])) });
-    }
-    content.push({ type: 'text', text: renderRefAvsPrompt(item.exp) });
-    const target: RefAvsProblemTarget = { box: box!, expression: item.exp, framePath: item.framePaths[0]! };
-    problems.push({ id: `${options.prefix}/${item.id}`, task: REFAVS_TASK, messages: [{ role: 'user', content }], target });
+    const size = options.withMedia ? smartResize(item, GROUNDING_IMAGE_BUDGET, item.framePaths[0]) : undefined;
+    const { audioPath } = item;
+    const framePath = item.framePaths[0]!;
+    const text = renderRefAvsPrompt(item.exp);
+    const messages = async (): Promise<ChatMessage[]> => {
+      const content: MessagePart[] = [];
+      if (size) {
+        const audio = await readAudioPcm(audioPath);
+        if (audio.kind === 'pcm') content.push({ type: 'audio', pcm: audio.samples });
+        content.push({ type: 'image', image: await readImageFile(framePath, size) });
+      }
+      content.push({ type: 'text', text });
+      return [{ role: 'user', content }];
+    };
+    const target: RefAvsProblemTarget = { box: box!, expression: item.exp, framePath };
+    problems.push({ id: `${options.prefix}/${item.id}`, task: REFAVS_TASK, messages, target });
   }
   return problems;
 }

@@ -86,7 +86,7 @@ export function createRolloutWorker(options: RolloutWorkerOptions): RolloutWorke
         const started = performance.now();
         // Encoded anew each step, not cached for the run: a prompt with media holds its embeddings (tens of MB for
         // 24 frames at 7B), and a cache over every problem would grow with the dataset.
-        const prompt = await options.policy.encodePrompt(problem.messages);
+        const prompt = await options.policy.encodePrompt(await problem.messages());
         const { sampling } = request;
         const completions = await options.generator.generate(prompt, weights, {
           numSamples: sampling.numGenerations,

@@ -46,22 +46,23 @@ export async function vosTrainingProblems(dataset: LoadedDataset<VosExpressionIt
     const perFrame = await Promise.all(frames.map((f) => item.objectMasks(f)));
     const masks = item.annoIds.map((_, object) => perFrame.map((objects) => objects[object]!.mask));
     const text = renderVosPrompt({ expression: item.exp, frameCount: frames.length, seed: options.seed + index });
-    const content: MessagePart[] = [];
-    if (options.withFrames) {
-      const size = smartResize(item, SYSTEM1_FRAME_BUDGET, item.framePaths[0]);
-      content.push({ type: 'video', frames: await Promise.all(frames.map((f) => readImageFile(item.framePaths[f]!, size))), fps: OMNI_R1_PSEUDO_FPS });
-    }
-    content.push({ type: 'text', text });
+    const size = options.withFrames ? smartResize(item, SYSTEM1_FRAME_BUDGET, item.framePaths[0]) : undefined;
+    const framePaths = frames.map((f) => item.framePaths[f]!);
     problems.push({
       id: `${options.prefix}/${item.id}`,
       task: VOS_TASK,
-      messages: [{ role: 'user', content }],
+      messages: async () => {
+        const content: MessagePart[] = [];
+        if (size) content.push({ type: 'video', frames: await Promise.all(framePaths.map((path) => readImageFile(path, size))), fps: OMNI_R1_PSEUDO_FPS });
+        content.push({ type: 'text', text });
+        return [{ role: 'user', content }];
+      },
       target: {
         ...vosTarget(masks),
         expression: item.exp,
         ...(item.groundingDescription !== undefined ? { groundingDescription: item.groundingDescription } : {}),
         frameIndices: frames,
-        framePaths: frames.map((f) => item.framePaths[f]!),
+        framePaths,
       } satisfies VosProblemTarget,
     });
     index++;
