@@ -6,12 +6,13 @@
 #   OUT=runs/nano-thinker SEGMENTER=models/nano/segmenter scripts/nano/train.sh
 #
 # Stages: SFT from the init on a small set (System 1 + System 2); System 2 grounding alone on a larger set whose
-# expressions come with grounding descriptions; a second, mixed SFT on that set (System 1 learns to write the
-# grounding descriptions System 2 was trained on); GRPO from that model with --alpha-g 0 and 1; held-out evals.
+# expressions come with grounding descriptions; a second and a third mixed SFT on new sets (System 1 learns to write
+# the grounding descriptions System 2 was trained on); GRPO from that model with --alpha-g 0 and 1 on videos no SFT
+# round saw; held-out evals.
 #
 # Settings (environment): OUT (run folder), SEGMENTER (exported nano SAM2 folder: System 2 masks for --alpha-g 1
-# and the evaluations), SFT_STEPS, GROUNDING_STEPS, SFT2_STEPS, GRPO_STEPS, EVAL_LIMIT, SEED. Every stage's command line and wall time go to
-# $OUT/timings.tsv, its output to $OUT/logs/<stage>.log; the final exported policies are $OUT/{sft2,grpo-g0,grpo-g1}
+# and the evaluations), SFT_STEPS, GROUNDING_STEPS, SFT2_STEPS, SFT3_STEPS, GRPO_STEPS, GRPO_LR, EVAL_LIMIT, SEED. Every stage's command line and wall time go to
+# $OUT/timings.tsv, its output to $OUT/logs/<stage>.log; the final exported policies are $OUT/{sft3,grpo-g0,grpo-g1}
 # and their held-out reports $OUT/eval/<model>/summary.json. Needs the built CLI (npm run build).
 set -euo pipefail
 
@@ -21,8 +22,10 @@ SEGMENTER="${SEGMENTER:-/work/nano-runs/sam2/model}"
 SFT_STEPS="${SFT_STEPS:-1500}"
 GROUNDING_STEPS="${GROUNDING_STEPS:-2000}"
 SFT2_STEPS="${SFT2_STEPS:-400}"
-GRPO_STEPS="${GRPO_STEPS:-32}"
-EVAL_LIMIT="${EVAL_LIMIT:-24}"
+SFT3_STEPS="${SFT3_STEPS:-400}"
+GRPO_STEPS="${GRPO_STEPS:-48}"
+GRPO_LR="${GRPO_LR:-2e-5}"
+EVAL_LIMIT="${EVAL_LIMIT:-72}"
 SEED="${SEED:-0}"
 OMNI=(node "$ROOT/bin/run.js")
 
@@ -31,10 +34,12 @@ TRAIN_SEED=1
 HELDOUT_SEED=2
 GROUNDING_SEED=3
 SFT2_SEED=4
+SFT3_SEED=5
+GRPO_SEED=6
 SYNTH=(--format revos --frames 4 --size 112x112)
 # Full fine-tuning: the base is a fresh init, so LoRA (rank-capped, embedding frozen) is the wrong tool here; the
 # embedding stays at its init either way (the scoring graph takes inputs_embeds) and the towers are frozen.
-GRPO=(--objective grpo --full --num-generations 4 --temperature 1.0 --top-p 0.95 --max-completion-length 256 --beta 0.04 --lr 5e-5 --warmup-ratio 0 --max-frames 4)
+GRPO=(--objective grpo --full --num-generations 4 --temperature 1.0 --top-p 0.95 --max-completion-length 256 --beta 0.04 --lr "$GRPO_LR" --warmup-ratio 0 --max-frames 4)
 
 [[ -f "$ROOT/dist/commands/models/init.js" ]] || { echo "train.sh: the CLI is not built (run npm run build)" >&2; exit 2; }
 [[ -d "$SEGMENTER" ]] || { echo "train.sh: no segmenter at $SEGMENTER (set SEGMENTER to an exported nano SAM2 folder)" >&2; exit 2; }
@@ -60,6 +65,8 @@ stage synth-train "${OMNI[@]}" data synth "${SYNTH[@]}" --videos 40 --seed $TRAI
 stage synth-heldout "${OMNI[@]}" data synth "${SYNTH[@]}" --videos 20 --seed $HELDOUT_SEED --out data/heldout
 stage synth-grounding "${OMNI[@]}" data synth "${SYNTH[@]}" --videos 300 --seed $GROUNDING_SEED --out data/grounding
 stage synth-sft2 "${OMNI[@]}" data synth "${SYNTH[@]}" --videos 60 --seed $SFT2_SEED --out data/sft2
+stage synth-sft3 "${OMNI[@]}" data synth "${SYNTH[@]}" --videos 60 --seed $SFT3_SEED --out data/sft3
+stage synth-grpo "${OMNI[@]}" data synth "${SYNTH[@]}" --videos 60 --seed $GRPO_SEED --out data/grpo
 stage init "${OMNI[@]}" models init nano --out checkpoints/init --seed "$SEED"
 
 # (a) SFT, full fine-tune: System 1 (ReVOS layout: frames + the authors' prompt -> moments) and System 2
@@ -82,23 +89,30 @@ CLEAN=runs/sft2 stage sft2 "${OMNI[@]}" train --objective sft --full --from chec
   --dataset revos --data-root data/sft2 --dataset revos-grounding --data-root data/sft2 \
   --lr 1e-3 --warmup-ratio 0.05 --batch-size 2 --max-frames 4 --epochs 20 --max-steps "$SFT2_STEPS" --save-steps 100 --seed "$SEED"
 stage sft2-merge "${OMNI[@]}" export adapter --run runs/sft2 --merge --out checkpoints/sft2
-stage sft2-export "${OMNI[@]}" export policy --from checkpoints/sft2 --out sft2 --force
 
-# (b), (c) GRPO from the SFT model; System 2 is the SFT model, frozen (and the nano SAM2 for R_G when alpha_g > 0).
+# (a) SFT, third round, on 48 more videos (session 4: the first on clips whose sounding objects wear the sound rim).
+CLEAN=runs/sft3 stage sft3 "${OMNI[@]}" train --objective sft --full --from checkpoints/sft2 --out runs/sft3 \
+  --dataset revos --data-root data/sft3 --dataset revos-grounding --data-root data/sft3 \
+  --lr 1e-3 --warmup-ratio 0.05 --batch-size 2 --max-frames 4 --epochs 20 --max-steps "$SFT3_STEPS" --save-steps 100 --seed "$SEED"
+stage sft3-merge "${OMNI[@]}" export adapter --run runs/sft3 --merge --out checkpoints/sft3
+stage sft3-export "${OMNI[@]}" export policy --from checkpoints/sft3 --out sft3 --force
+
+# (b), (c) GRPO from the SFT model on the videos of seed 6; System 2 is the SFT model, frozen (and the nano SAM2 for
+# R_G when alpha_g > 0).
 for g in 0 1; do
-  CLEAN="runs/grpo-g$g" stage "grpo-g$g" "${OMNI[@]}" train "${GRPO[@]}" --alpha-g "$g" --from checkpoints/sft2 --grounding-model "$OUT/sft2" --segmenter-model "$SEGMENTER" \
-    --out "runs/grpo-g$g" --dataset revos --data-root data/sft2 --max-steps "$GRPO_STEPS" --save-steps "$GRPO_STEPS" --seed "$SEED"
+  CLEAN="runs/grpo-g$g" stage "grpo-g$g" "${OMNI[@]}" train "${GRPO[@]}" --alpha-g "$g" --from checkpoints/sft3 --grounding-model "$OUT/sft3" --segmenter-model "$SEGMENTER" \
+    --out "runs/grpo-g$g" --dataset revos --data-root data/grpo --max-steps "$GRPO_STEPS" --save-steps 16 --seed "$SEED"
   stage "grpo-g$g-merge" "${OMNI[@]}" export adapter --run "runs/grpo-g$g" --merge --out "checkpoints/grpo-g$g"
   stage "grpo-g$g-export" "${OMNI[@]}" export policy --from "checkpoints/grpo-g$g" --out "grpo-g$g" --force
 done
 
 # Held-out evaluation: each model as System 1 and its own System 2 grounding, the nano SAM2 for the masks.
-for model in sft2 grpo-g0 grpo-g1; do
+for model in sft3 grpo-g0 grpo-g1; do
   CLEAN="eval/$model" stage "eval-$model" "${OMNI[@]}" eval --dataset revos --data-root data/heldout --split train --limit "$EVAL_LIMIT" \
     --model "$OUT/$model" --segmenter-model "$SEGMENTER" --max-new-tokens 256 --out "eval/$model" --json
 done
 
 echo "== held-out J&F ($EVAL_LIMIT expressions of data/heldout, seed $HELDOUT_SEED)"
-for model in sft2 grpo-g0 grpo-g1; do
+for model in sft3 grpo-g0 grpo-g1; do
   node -e 'const s = require(process.argv[1]); console.log(process.argv[2].padEnd(8), JSON.stringify(s.metrics ?? s))' "$OUT/eval/$model/summary.json" "$model"
 done

@@ -43,6 +43,9 @@ describe('user errors: one line, exit 2, no stack', () => {
     [['infer', 'missing.mp4', 'q'], 'omni: video missing.mp4 does not exist (check the path)'],
     [['data', 'synth', '--format', 'revos', '--out', 'd', '--size', '33x20'], 'omni: --size "33x20" is not a frame size (use WxH with even numbers, e.g. 320x240)'],
     [['export', 'policy', '--from', 'nowhere', '--out', 'm'], 'omni: --from checkpoint nowhere does not exist (check the path)'],
+    [['train', 'segmenter', '--out', 'r', '--memory-from', 'REVOS'], 'omni: --memory-from is a video-stage option (add --stage video, or drop --memory-from)'],
+    [['train', 'segmenter', '--out', 'r', '--from', 'nowhere', '--image-size', '256'], 'omni: --from run or checkpoint directory nowhere does not exist (check the path)'],
+    [['train', 'segmenter', '--out', 'r', '--stop-after', '0'], 'omni: --stop-after 0 is out of range (it must be an integer >= 1)'],
   ])('omni %j', async (args, expected) => {
     const resolved = args.map((arg) => (arg === 'REVOS' ? dataRoot : arg === 'VIDEO' ? video : arg));
     const { exitCode, stderr } = await sandbox.run(resolved);

@@ -17,6 +17,7 @@ interface Sam2TrainModule {
     clickProbability?: number;
     lr?: number;
     checkpointEvery?: number;
+    stopAfter?: number;
     threads?: number;
     log?: (message: string) => void;
   }): Promise<{ steps: number; lastLoss: number; checkpoint: string; model?: string; seconds: number }>;
@@ -30,6 +31,7 @@ interface Sam2TrainModule {
     batch?: number;
     lr?: number;
     checkpointEvery?: number;
+    stopAfter?: number;
     threads?: number;
     log?: (message: string) => void;
   }): Promise<{ steps: number; lastLoss: number; checkpoint: string; model?: string; seconds: number }>;
@@ -59,6 +61,10 @@ export default class TrainSegmenter extends BaseCommand {
     'click-probability': Flags.string({ description: 'Probability that an object is prompted with one click inside it instead of its box.', default: '0', helpValue: '<0..1>' }),
     lr: Flags.string({ description: 'AdamW peak learning rate, linear warmup and cosine decay (default 1e-3; 3e-4 in the video stage).', helpValue: '<number>' }),
     'checkpoint-every': Flags.string({ description: 'Write a checkpoint every N steps (and at the end).', default: '500', helpValue: '<number>' }),
+    'stop-after': Flags.string({
+      description: 'End this session after this many steps of the run (checkpointed; the schedule still spans --steps, and running again continues).',
+      helpValue: '<number>',
+    }),
     threads: Flags.string({ description: 'onnxruntime intra-op threads for training (default: all cores).', helpValue: '<number>' }),
     stage: Flags.string({ description: 'image: box/click -> mask training from scratch; video: the memory path on clips, from an image-stage run (--from).', options: ['image', 'video'], default: 'image' }),
     from: Flags.string({
@@ -85,6 +91,7 @@ export default class TrainSegmenter extends BaseCommand {
       clickProbability: numberFlag(flags['click-probability'], 'click-probability', { min: 0, max: 1 }),
       lr: flags.lr === undefined ? undefined : numberFlag(flags.lr, 'lr', { min: 0 }),
       checkpointEvery: whole(flags['checkpoint-every'], 'checkpoint-every', 1),
+      stopAfter: flags['stop-after'] === undefined ? undefined : whole(flags['stop-after'], 'stop-after', 1),
       threads: flags.threads === undefined ? undefined : whole(flags.threads, 'threads', 1),
       log: (message: string) => this.logToStderr(message),
     };
@@ -108,6 +115,7 @@ export default class TrainSegmenter extends BaseCommand {
             batch: options.batch,
             lr: options.lr,
             checkpointEvery: options.checkpointEvery,
+            stopAfter: options.stopAfter,
             threads: options.threads,
             log: options.log,
           })
