@@ -5,32 +5,20 @@
 //
 //   node scripts/nano/grounding-iou.mjs --model DIR --data-root DIR [--split valid] [--limit 60] [--seed 7] [--json]
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { failer, parseScriptArgs, repoRoot as root } from './script-cli.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const usage = 'usage: node scripts/nano/grounding-iou.mjs --model DIR --data-root DIR [--split valid] [--limit 60] [--seed 7] [--json]';
-function fail(message) {
-  process.stderr.write(`grounding-iou: ${message}\n`);
-  process.exit(2);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      'data-root': { type: 'string' },
-      split: { type: 'string', default: 'valid' },
-      limit: { type: 'string', default: '60' },
-      seed: { type: 'string', default: '7' },
-      json: { type: 'boolean', default: false },
-    },
-  }));
-} catch (error) {
-  fail(`${error.message} (${usage})`);
-}
+const fail = failer('grounding-iou');
+const values = parseScriptArgs(fail, usage, {
+  model: { type: 'string' },
+  'data-root': { type: 'string' },
+  split: { type: 'string', default: 'valid' },
+  limit: { type: 'string', default: '60' },
+  seed: { type: 'string', default: '7' },
+  json: { type: 'boolean', default: false },
+});
 for (const name of ['model', 'data-root']) if (!values[name]) fail(`--${name} is missing (${usage})`);
 const limit = Number(values.limit);
 const seed = Number(values.seed);

@@ -5,33 +5,21 @@
 //
 //   node scripts/nano/segmenter-eval.mjs --model DIR [--size 256] [--scenes 150] [--videos 20] [--scene-seed 1001] [--video-seed 2002] [--json]
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { failer, parseScriptArgs, repoRoot as root } from './script-cli.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const usage = 'usage: node scripts/nano/segmenter-eval.mjs --model DIR [--size 256] [--scenes 150] [--videos 20] [--scene-seed 1001] [--video-seed 2002] [--json]';
-function fail(message) {
-  process.stderr.write(`segmenter-eval: ${message}\n`);
-  process.exit(2);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      size: { type: 'string', default: '256' },
-      scenes: { type: 'string', default: '150' },
-      videos: { type: 'string', default: '20' },
-      'scene-seed': { type: 'string', default: '1001' },
-      'video-seed': { type: 'string', default: '2002' },
-      json: { type: 'boolean', default: false },
-    },
-  }));
-} catch (error) {
-  fail(`${error.message} (${usage})`);
-}
+const fail = failer('segmenter-eval');
+const values = parseScriptArgs(fail, usage, {
+  model: { type: 'string' },
+  size: { type: 'string', default: '256' },
+  scenes: { type: 'string', default: '150' },
+  videos: { type: 'string', default: '20' },
+  'scene-seed': { type: 'string', default: '1001' },
+  'video-seed': { type: 'string', default: '2002' },
+  json: { type: 'boolean', default: false },
+});
 if (!values.model) fail(`--model is missing (${usage})`);
 const counts = {};
 for (const name of ['size', 'scenes', 'videos', 'scene-seed', 'video-seed']) {

@@ -41,7 +41,6 @@ stage image-128 "${OMNI[@]}" train segmenter --out image-128 $(resume_flag image
 stage video-128 "${OMNI[@]}" train segmenter --stage video --from image-128 --out video-128 --steps 2000 --seed 0 \
   --batch 4 --frames 3 --lr 5e-4 --checkpoint-every 250 --threads "$THREADS"
 if [[ -d image-256/checkpoints ]]; then
-  # shellcheck disable=SC2046
   stage image-256 "${OMNI[@]}" train segmenter --out image-256 --resume image-256 --steps 1500 --stop-after 500 --seed 1 \
     --lr 5e-4 --checkpoint-every 250 --threads "$THREADS"
 else

@@ -89,6 +89,7 @@ const POS_EMBED_WINDOW = 'vision_encoder.backbone.pos_embed_window';
  * the new size.
  */
 export function warmStart(initial: Map<string, TensorData>, loaded: ReadonlyMap<string, TensorData>, source: string, mayBeFresh: ReadonlySet<string> = new Set()): void {
+  let resampled = false;
   for (const [name, spec] of initial) {
     const t = loaded.get(name);
     if (!t && mayBeFresh.has(name)) continue;
@@ -103,14 +104,13 @@ export function warmStart(initial: Map<string, TensorData>, loaded: ReadonlyMap<
       const chw = new Float32Array(hwc.length);
       for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) chw[(c * height + y) * width + x] = hwc[(y * width + x) * channels + c]!;
       initial.set(name, { dtype: 'float32', shape: [...spec.shape], data: chw });
+      resampled = true;
     } else {
       throw new InputError(`${source}/model.safetensors: ${name} is [${t.shape.join(', ')}], expected [${spec.shape.join(', ')}]`, { file: source, hint: 'the checkpoint is of another nano SAM2 size than this run' });
     }
   }
-  if (initial.has(POS_EMBED_WINDOW) && loaded.get(POS_EMBED)?.shape.join(',') !== initial.get(POS_EMBED)!.shape.join(',')) {
-    const window = initial.get(POS_EMBED_WINDOW)!;
-    initial.set(POS_EMBED_WINDOW, { dtype: 'float32', shape: [...window.shape], data: new Float32Array(window.data.length) });
-  }
+  const window = initial.get(POS_EMBED_WINDOW);
+  if (resampled && window) initial.set(POS_EMBED_WINDOW, { dtype: 'float32', shape: [...window.shape], data: new Float32Array(window.data.length) });
 }
 
 const exists = (path: string) =>
