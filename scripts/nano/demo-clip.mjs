@@ -7,11 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { failer, parseScriptArgs, repoRoot } from './script-cli.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Found by searching seeds for a one-video dataset whose "high beep" object is visible on every frame and is the only
 // object that sounds, so its white sound rim (frames 1-9) shows which object it is.
 const SYNTH = { format: 'revos', videos: 1, frames: 10, size: '192x144', seed: 2058 };
@@ -23,16 +21,17 @@ const CLIP = 'high-beep.mp4';
 const INFER_FLAGS = ['--task', 'vos'];
 const DEMO_JSON = 'demo.json';
 
-function fail(message) {
-  process.stderr.write(`demo-clip: ${message}\n`);
-  process.exit(1);
-}
+const USAGE = 'usage: node scripts/nano/demo-clip.mjs [--out DIR] [--check]';
+const fail = failer('demo-clip');
+// A failure inside the work folder's try: thrown so that `finally` removes the folder before the script exits.
+class ClipError extends Error {}
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, check: { type: 'boolean', default: false } } });
-const out = values.out ?? join(root, 'assets', 'demo');
-const bin = join(root, 'bin', 'run.js');
-if (!existsSync(join(root, 'dist', 'commands', 'data', 'synth.js'))) fail('the CLI is not built (run npm run build)');
+const values = parseScriptArgs(fail, USAGE, { out: { type: 'string' }, check: { type: 'boolean', default: false } });
+const out = values.out ?? join(repoRoot, 'assets', 'demo');
+const bin = join(repoRoot, 'bin', 'run.js');
+if (!existsSync(join(repoRoot, 'dist', 'commands', 'data', 'synth.js'))) fail('the CLI is not built (run npm run build)', 1);
 
+let failure;
 const work = mkdtempSync(join(tmpdir(), 'omni-demo-clip-'));
 try {
   const data = join(work, 'synth');
@@ -41,7 +40,7 @@ try {
   const record = JSON.parse(readFileSync(join(data, 'omni-synth.json'), 'utf8'));
   const video = record.videoRecords.find((v) => v.name === VIDEO);
   const expression = video?.expressions.find((e) => e.text === QUESTION);
-  if (!expression || expression.objectIds.length !== 1) fail(`${VIDEO} no longer has the expression "${QUESTION}" for one object (did the synthesizer change? search another seed)`);
+  if (!expression || expression.objectIds.length !== 1) throw new ClipError(`${VIDEO} no longer has the expression "${QUESTION}" for one object (did the synthesizer change? search another seed)`);
   const object = video.objects[expression.objectIds[0]];
   const demo = {
     clip: CLIP,
@@ -58,13 +57,17 @@ try {
 
   if (values.check) {
     const differs = [CLIP, DEMO_JSON].filter((name) => !existsSync(join(out, name)) || !readFileSync(join(out, name)).equals(readFileSync(join(staged, name))));
-    if (differs.length > 0) fail(`${differs.map((name) => join(out, name)).join(', ')} differ from a fresh run (re-run without --check to rewrite them)`);
+    if (differs.length > 0) throw new ClipError(`${differs.map((name) => join(out, name)).join(', ')} differ from a fresh run (re-run without --check to rewrite them)`);
     process.stdout.write(`${out} matches a fresh run\n`);
   } else {
     mkdirSync(out, { recursive: true });
     for (const name of [CLIP, DEMO_JSON]) copyFileSync(join(staged, name), join(out, name));
     process.stdout.write(`wrote ${join(out, CLIP)} ("${QUESTION}": the ${object.colour} ${object.kind})\n`);
   }
+} catch (error) {
+  if (!(error instanceof ClipError)) throw error;
+  failure = error.message;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+if (failure) fail(failure, 1);

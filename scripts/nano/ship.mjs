@@ -7,32 +7,23 @@
 // The previous models/nano is replaced only after the new copy is complete and checked. Needs the built library
 // (npm run build).
 import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { failer, parseScriptArgs, repoRoot } from './script-cli.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const library = join(root, 'dist', 'core', 'models', 'index.js');
+const USAGE = 'usage: node scripts/nano/ship.mjs --policy DIR --segmenter DIR --card FILE [--out DIR]';
+const library = join(repoRoot, 'dist', 'core', 'models', 'index.js');
+const fail = failer('ship');
 
-function fail(message, code = 2) {
-  process.stderr.write(`ship: ${message}\n`);
-  process.exit(code);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({ options: { policy: { type: 'string' }, segmenter: { type: 'string' }, card: { type: 'string' }, out: { type: 'string' } } }));
-} catch (error) {
-  fail(`${error.message} (usage: node scripts/nano/ship.mjs --policy DIR --segmenter DIR --card FILE [--out DIR])`);
-}
+const values = parseScriptArgs(fail, USAGE, { policy: { type: 'string' }, segmenter: { type: 'string' }, card: { type: 'string' }, out: { type: 'string' } });
 for (const name of ['policy', 'segmenter', 'card']) {
-  if (!values[name]) fail(`--${name} is missing (usage: node scripts/nano/ship.mjs --policy DIR --segmenter DIR --card FILE [--out DIR])`);
+  if (!values[name]) fail(`--${name} is missing (${USAGE})`);
 }
 if (!existsSync(library)) fail(`${library} does not exist (build the library first: npm run build)`);
 
 const { shipNanoBundle, formatBytes } = await import(pathToFileURL(library).href);
 try {
-  const { out, card, warnings } = await shipNanoBundle({ policy: values.policy, segmenter: values.segmenter, card: values.card, out: values.out ?? join(root, 'models', 'nano') });
+  const { out, card, warnings } = await shipNanoBundle({ policy: values.policy, segmenter: values.segmenter, card: values.card, out: values.out ?? join(repoRoot, 'models', 'nano') });
   for (const warning of warnings) process.stderr.write(`ship: warning: ${warning}\n`);
   const shown = relative(process.cwd(), out) || out;
   process.stdout.write(

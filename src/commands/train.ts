@@ -81,6 +81,7 @@ export default class Train extends BaseCommand {
     'max-steps': optionalNum('Stop after this many batches.'),
     'max-completion-length': num('Most tokens per completion.', '800'),
     'max-frames': num('Frames per VOS sample (the authors sample 16-24).', '24'),
+    'vos-audio': Flags.boolean({ description: "VOS samples (revos, mevis) carry the video's sound, audio.wav beside its frames (omni data synth writes it), as omni infer gives it; the authors train VOS on frames only.", default: false }),
     'warmup-ratio': num('Fraction of the steps with linear learning-rate warmup.', '0.1'),
     'sample-steps': num('Write sample completions every N steps (0: never).', '10'),
     'dry-run': Flags.boolean({ description: 'Print the resolved plan (datasets, steps, memory estimate) and exit.', default: false }),
@@ -156,6 +157,7 @@ export default class Train extends BaseCommand {
       maxSteps: flags['max-steps'] === undefined ? undefined : numberFlag(flags['max-steps'], 'max-steps', { min: 1, integer: true }),
       maxCompletionLength: numberFlag(flags['max-completion-length'], 'max-completion-length', { min: 1, integer: true }),
       maxFrames: numberFlag(flags['max-frames'], 'max-frames', { min: 1, integer: true }),
+      vosAudio: flags['vos-audio'],
       warmupRatio: numberFlag(flags['warmup-ratio'], 'warmup-ratio', { min: 0, max: 1 }),
       sampleSteps: numberFlag(flags['sample-steps'], 'sample-steps', { min: 0, integer: true }),
     };

@@ -270,6 +270,19 @@ describe('omni eval without --predictions: run the models, then score', () => {
     }
     const record = records.find((r) => r.id === item.id)!;
     expect(record.perFrame?.j).toHaveLength(FRAMES);
+    // What the models said goes into the record: System 1's two moments, and System 2's box on each keyframe
+    // (GROUNDING_ANSWER is [16, 12, 36, 24] in original pixels).
+    expect(record.inference).toEqual({
+      status: 'complete',
+      moments: [
+        { start: '00:00.00', end: '00:00.00', description: 'the square' },
+        { start: '00:02.00', end: '00:02.00', description: 'the square again' },
+      ],
+      keyframes: [
+        { frame: 0, description: 'the square', boxes: [[16, 12, 36, 24]] },
+        { frame: 4, description: 'the square again', boxes: [[16, 12, 36, 24]] },
+      ],
+    });
     record.perFrame!.j.forEach((j, i) => expect(j).toBeCloseTo(ious[i], 12));
 
     // Resume: nothing is predicted again; an item whose record was lost (killed before the append) is scored from
@@ -282,6 +295,10 @@ describe('omni eval without --predictions: run the models, then score', () => {
     expect(resumed.counts.scored).toBe(items.length);
     expect(resumed.timing.scoredThisRun).toBe(1);
     expect(resumed.metrics).toEqual(summary.metrics);
+    // The re-scored item was not predicted again, so its record has no answer to show.
+    const rescored = (await perItem(out)).at(-1)!;
+    expect(rescored.inference).toBeUndefined();
+    expect(rescored.jf).toBeCloseTo(records.find((r) => r.id === rescored.id)!.jf, 12);
 
     // Other models on the same report are refused.
     await expect(evaluateWithModels({ ...options, modelsLabel: 'other' })).rejects.toThrow(/was written with models scripted \+ sam2:tiny, this run has models other/);
@@ -293,15 +310,25 @@ describe('omni eval without --predictions: run the models, then score', () => {
     const subset = { ...item, id: 'subset/0', frameNames: keep.map((i) => item.frameNames[i]), framePaths: keep.map((i) => item.framePaths[i]), masks: (index: number) => item.masks(keep[index]) };
     const predictions = join(sandbox.dir, 'subset-predictions');
     const policy = new ScriptedPolicy('<answer>{"start_time": "00:01.00", "end_time": "00:01.00", "description": "the square"}</answer>', GROUNDING_ANSWER);
-    const warnings = await predictItem(subset, predictions, { policy, segmenter: sam2, warn: () => {} });
+    const { warnings, inference } = await predictItem(subset, predictions, { policy, segmenter: sam2, warn: () => {} });
     expect(warnings).toEqual([]);
+    expect(inference?.moments).toEqual([{ start: '00:01.00', end: '00:01.00', description: 'the square' }]);
     const videoPart = policy.calls[0][0].content.find((part) => part.type === 'video');
     expect(videoPart?.frames).toHaveLength(keep.length);
     expect((await readdir(join(predictions, 'subset', '0'))).sort()).toEqual(subset.frameNames.map((name) => `${name}.png`).sort());
     // Written once: a second call finds the folder and runs nothing.
     policy.calls.length = 0;
-    expect(await predictItem(subset, predictions, { policy, segmenter: sam2 })).toEqual([]);
+    expect(await predictItem(subset, predictions, { policy, segmenter: sam2 })).toEqual({ warnings: [] });
     expect(policy.calls).toHaveLength(0);
+
+    // --vos-audio: System 1's video part carries the item's audio.wav (use_audio_in_video), as omni infer gives it.
+    expect(subset.audioPath).toBe(join(revos, item.video, 'audio.wav'));
+    const heard = await predictItem(subset, join(sandbox.dir, 'subset-audio'), { policy, segmenter: sam2 }, { vosAudio: true });
+    expect(heard.warnings).toEqual([]);
+    const video = policy.calls[0][0].content.find((part) => part.type === 'video');
+    expect(video?.pcm?.length).toBeGreaterThan(0);
+    const silent = { ...subset, audioPath: undefined };
+    await expect(predictItem(silent, join(sandbox.dir, 'subset-silent'), { policy, segmenter: sam2 }, { vosAudio: true })).rejects.toThrow(`${join(revos, item.video, 'audio.wav')} does not exist`);
   }, 60_000);
 
   it('CLI with the real tiny thinker: random answers -> empty predictions; the run completes and scores (ReVOS)', async () => {

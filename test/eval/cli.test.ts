@@ -64,5 +64,9 @@ describe('omni eval --predictions (CLI)', () => {
     expect(lines(none.stderr)).toHaveLength(1);
     // Without --predictions omni eval runs the configured models first; none is configured here.
     expect(none.stderr).toMatch(/^omni: no policy model configured for the qwen-omni backend/);
+    // --vos-audio is for runs of the models; scored predictions have no System 1 to hear anything.
+    const audio = await sandbox.run([...base(), '--vos-audio', '--out', 'audio']);
+    expect(audio.exitCode).toBe(2);
+    expect(lines(audio.stderr)).toEqual(['omni: --vos-audio applies when omni eval runs the models; --predictions are scored as they are (drop --vos-audio)']);
   });
 });

@@ -243,6 +243,19 @@ describe('VOS reward of a group (vos_reward)', () => {
     expect(out[0]!.parts.avgIou).toBeUndefined();
   });
 
+  it('reads the target masks once per group, and only for the mask term', async () => {
+    const ground = async (requests: readonly unknown[]) => requests.map(() => ({ text: box(square), resize }));
+    const segment: SegmentRollouts = async (requests) => requests.map((r) => r.prompts.map(() => Array.from({ length: 8 }, () => null)));
+    const reads = vi.fn(() => target.masks());
+    const counted = { ...target, masks: reads };
+    await vosRewards(completions, counted, { ground, segment, weights: { ...DEFAULT_VOS_REWARD_WEIGHTS, alphaG: 0 } });
+    expect(reads).not.toHaveBeenCalled();
+    const out = await vosRewards(completions, counted, { ground, segment });
+    expect(reads).toHaveBeenCalledTimes(1);
+    // Nothing propagated: J = 0 on frames 2..5 where the object is, 1 on the 4 empty/empty frames.
+    expect(out[0]!.parts.samIou).toBeCloseTo(0.5, 12);
+  });
+
   it('a failed segmenter call keeps only the keyframe terms; rollouts without a usable box too', async () => {
     const ground = async (requests: readonly unknown[]) => requests.map(() => ({ text: 'I cannot find it', resize }));
     const segment = vi.fn<SegmentRollouts>(async () => null);

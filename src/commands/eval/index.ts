@@ -5,6 +5,7 @@ import { BaseCommand, sharedFlagHelp, sharedFlags } from '../../base-command.js'
 import { omniHome } from '../../core/config.js';
 import { selectBackends } from '../../core/backends.js';
 import { resolveDevice } from '../../core/device.js';
+import { InputError } from '../../core/errors.js';
 import { evaluate, evaluateWithModels, ProgressReporter, SUMMARY_MD, type EvalSummary, type EvaluateOptions } from '../../core/eval/index.js';
 import { numberFlag, parseShard, requireDirectory } from '../../core/input-checks.js';
 import { bundledNoticeOnce, createBackend } from '../infer.js';
@@ -34,6 +35,7 @@ export default class Eval extends BaseCommand {
     model: Flags.string({ description: 'Without --predictions: the policy model (System 1 and grounding). Default: config "models.policy", else the bundled nano policy.', helpValue: '<ref>' }),
     'segmenter-model': Flags.string({ description: 'Without --predictions: the segmenter model. Default: config "models.segmenter", else the bundled nano segmenter.', helpValue: '<ref>' }),
     'max-new-tokens': Flags.string({ description: 'Without --predictions: most tokens each generation may produce.', default: '1024', helpValue: '<n>' }),
+    'vos-audio': Flags.boolean({ description: "Without --predictions: System 1 hears each ReVOS/MeViS video too, from audio.wav beside its frames (omni data synth writes it; the released datasets are video only).", default: false }),
     limit: Flags.string({ description: 'Score at most N items.', helpValue: '<n>' }),
     shard: Flags.string({ description: 'Score only shard k of n (1-based); combine with omni eval merge.', helpValue: '<k/n>' }),
     'skip-bad': Flags.boolean({ description: 'Skip items with bad data (counted and listed in the report) instead of failing.', default: false }),
@@ -45,6 +47,7 @@ export default class Eval extends BaseCommand {
     const { flags } = await this.parse(Eval);
     const dataRoot = requireDirectory(flags['data-root'], '--data-root');
     const predictions = flags.predictions === undefined ? undefined : requireDirectory(flags.predictions, '--predictions');
+    if (predictions && flags['vos-audio']) throw new InputError('--vos-audio applies when omni eval runs the models; --predictions are scored as they are', { hint: 'drop --vos-audio' });
     const limit = flags.limit === undefined ? undefined : numberFlag(flags.limit, 'limit', { min: 1, integer: true });
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
 
@@ -103,7 +106,8 @@ export default class Eval extends BaseCommand {
         summary = await evaluateWithModels({
           ...common,
           models: { policy, segmenter, maxNewTokens, groundingMaxNewTokens: maxNewTokens, warn: flags.json ? undefined : context.warn },
-          modelsLabel: `${backends.policy.name}:${label('policy', policyRef)} + ${backends.segmenter.name}:${label('segmenter', segmenterRef)}`,
+          modelsLabel: `${backends.policy.name}:${label('policy', policyRef)} + ${backends.segmenter.name}:${label('segmenter', segmenterRef)}${flags['vos-audio'] ? ' + vos audio' : ''}`,
+          vosAudio: flags['vos-audio'],
         });
       } finally {
         progress.stop();

@@ -7,6 +7,7 @@ export { readRefAvsMetadata, vidFromUid, type RefAvsRow } from './refavs-metadat
 export { openRefCocog, refcocogShards } from './refcocog.js';
 export { parseSegZeroSolution, type SegZeroSolution } from './refcocog-solution.js';
 export { openVosDataset, type VosLayout } from './vos-dataset.js';
+export { requireVosAudio, VOS_AUDIO_FILE } from './vos-audio.js';
 export { EMPTY_BOX, emptyMask, maskBox, rleBox } from './masks.js';
 export { readBinaryMaskPng } from './binary-png.js';
 export { imageSizeFromHeader, readImageSize, sniffImageFormat, type ImageFormat, type ImageSize } from './image-size.js';

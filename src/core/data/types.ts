@@ -45,6 +45,11 @@ export interface VosExpressionItem extends DatasetItem {
   /** Frame names in the authors' order (sorted); `framePaths[i]` is frame `i`. */
   frameNames: string[];
   framePaths: string[];
+  /**
+   * The video's sound, `audio.wav` beside its frames, when there is one (`omni data synth` writes it; the released
+   * ReVOS and MeViS are video only). Used only when asked for (`--vos-audio`).
+   */
+  audioPath?: string;
   width: number;
   height: number;
   /** False for splits that ship without ground truth (MeViS `valid`). */

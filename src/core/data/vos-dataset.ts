@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { BinaryMask, Box } from '../../plugins/api.js';
 import { InputError } from '../errors.js';
 import { readImageSize, type ImageSize } from './image-size.js';
@@ -5,6 +7,7 @@ import { jsonPath, readJsonFile } from './json.js';
 import { loadedDataset } from './loaded-dataset.js';
 import { unionMasks } from '../metrics/union.js';
 import { rleBox } from './masks.js';
+import { VOS_AUDIO_FILE } from './vos-audio.js';
 import { resolveInside, requireFile } from './paths.js';
 import { dataError, ProblemLog, type LoadOptions } from './problems.js';
 import type { LoadedDataset, ObjectMask, VosExpressionItem } from './types.js';
@@ -28,6 +31,7 @@ export interface VosLayout {
 interface CheckedVideo {
   framePaths: string[];
   size: ImageSize;
+  audioPath?: string;
 }
 
 export async function openVosDataset(layout: VosLayout, options: LoadOptions = {}): Promise<LoadedDataset<VosExpressionItem>> {
@@ -79,7 +83,16 @@ async function checkVideo(layout: VosLayout, video: VosVideoMeta): Promise<Check
       'the frames do not belong to this metadata; re-extract the dataset',
     );
   }
-  return { framePaths, size };
+  const audioPath = join(dirname(framePaths[0]), VOS_AUDIO_FILE);
+  return { framePaths, size, ...((await isFile(audioPath)) ? { audioPath } : {}) };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function makeItem(
@@ -125,6 +138,7 @@ function makeItem(
     annoIds: [...expression.annoIds],
     frameNames: [...video.frames],
     framePaths: [...checked.framePaths],
+    ...(checked.audioPath ? { audioPath: checked.audioPath } : {}),
     width: size.width,
     height: size.height,
     hasMasks: tracks !== undefined,

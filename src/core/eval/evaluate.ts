@@ -114,10 +114,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalSummary> {
     if (seen.has(item.id)) throw new InputError(`the dataset lists item ${item.id} twice`, { hint: 'item ids must be unique; fix the metadata' });
     seen.add(item.id);
     if (!done.has(item.id)) {
-      const predictionWarnings = options.predict ? await options.predict(item) : [];
+      const prediction = options.predict ? await options.predict(item) : undefined;
       const record = await scoreOrSkip(item, context, header, extraProblems);
       if (record) {
-        record.warnings.push(...predictionWarnings);
+        record.warnings.push(...(prediction?.warnings ?? []));
+        if (prediction?.inference) record.inference = prediction.inference;
         await appendRecord(out, record);
         records.push(record);
         done.add(item.id);

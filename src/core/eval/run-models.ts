@@ -10,15 +10,17 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { BinaryMask, DatasetItem, PolicyBackend, SegmenterBackend } from '../../plugins/api.js';
 import type { RefAvsItem, VosExpressionItem } from '../data/types.js';
+import { requireVosAudio } from '../data/vos-audio.js';
 import { InputError } from '../errors.js';
 import { listFrameFiles } from '../media/frame-source.js';
 import { encodeBinaryMaskPng } from '../media/mask-png.js';
 import { decodeCocoRle, type CocoRle } from '../metrics/rle.js';
 import { infer, type InferOptions } from '../pipeline/infer.js';
 import type { InferTask } from '../pipeline/prompts.js';
+import type { InferResult } from '../pipeline/result.js';
 import { evaluate } from './evaluate.js';
 import { itemFile } from './prediction-paths.js';
-import type { EvalSummary, EvaluateOptions } from './types.js';
+import type { EvalSummary, EvaluateOptions, ItemInference, ItemPrediction } from './types.js';
 
 /** `<out>/predictions/`: where the models' masks go. */
 export const PREDICTIONS_FOLDER = 'predictions';
@@ -33,6 +35,8 @@ export interface EvaluateWithModelsOptions extends Omit<EvaluateOptions, 'predic
   models: ModelRunOptions;
   /** Names the models in the report header, so a resume with other models is refused. */
   modelsLabel: string;
+  /** VOS items (revos, mevis) give System 1 the video's sound too (`--vos-audio`); their audio.wav must exist. */
+  vosAudio?: boolean;
   /** Called when an item starts inference (for progress lines). */
   onItem?: (item: DatasetItem) => void;
 }
@@ -49,10 +53,11 @@ interface ItemInput {
   pngNames: string[];
 }
 
-function itemInput(item: DatasetItem): ItemInput {
+function itemInput(item: DatasetItem, vosAudio: boolean): ItemInput {
   if (item.kind === 'vos-expression') {
     const vos = item as unknown as VosExpressionItem;
-    return { frames: vos.framePaths, question: vos.exp, task: 'vos', folder: vos.id.split('/'), pngNames: vos.frameNames.map((name) => `${name}.png`) };
+    const audio = vosAudio ? { audio: requireVosAudio(vos) } : {};
+    return { frames: vos.framePaths, question: vos.exp, ...audio, task: 'vos', folder: vos.id.split('/'), pngNames: vos.frameNames.map((name) => `${name}.png`) };
   }
   if (item.kind === 'refavs') {
     const refavs = item as unknown as RefAvsItem;
@@ -107,15 +112,24 @@ function unionMasks(masks: ReadonlyMap<number, ReadonlyMap<number, CocoRle>>, fr
   });
 }
 
+/** The record's summary of an infer() result: moments, and the boxes of each grounded keyframe. */
+export function itemInference(result: InferResult): ItemInference {
+  return {
+    status: result.status,
+    moments: (result.answer?.moments ?? []).map((m) => ({ start: m.startTime, end: m.endTime, description: m.description })),
+    keyframes: result.keyframes.map((k) => ({ frame: k.frame, description: k.description, boxes: k.boxes.map((b) => b.box) })),
+  };
+}
+
 /**
  * Runs the models on one item and writes `<predictions>/<item folder>/<frame>.png` (0 background, 255 object; every
- * frame, empty where nothing was segmented). Returns the warnings for the item's record; does nothing when the item's
- * folder already exists.
+ * frame, empty where nothing was segmented). Returns the warnings and what the models answered, for the item's
+ * record; does nothing (no warnings, no answer) when the item's folder already exists.
  */
-export async function predictItem(item: DatasetItem, predictions: string, models: ModelRunOptions): Promise<string[]> {
-  const input = itemInput(item);
+export async function predictItem(item: DatasetItem, predictions: string, models: ModelRunOptions, options: { vosAudio?: boolean } = {}): Promise<ItemPrediction> {
+  const input = itemInput(item, options.vosAudio === true);
   const target = itemFile(predictions, ...input.folder);
-  if (await exists(target)) return [];
+  if (await exists(target)) return { warnings: [] };
   const { width, height } = item as unknown as { width: number; height: number };
   await mkdir(dirname(target), { recursive: true });
   const scratch = await mkdtemp(join(tmpdir(), 'omni-eval-item-'));
@@ -142,7 +156,7 @@ export async function predictItem(item: DatasetItem, predictions: string, models
     await Promise.all(frames.map((mask, i) => writeFile(join(pending, input.pngNames[i]), encodeBinaryMaskPng(mask))));
     await rename(pending, target);
     const status = result.status === 'complete' ? [] : [`inference ${result.status}${result.segmentation.reason ? ` (${result.segmentation.reason})` : ''}: unsegmented frames are scored as empty masks`];
-    return [...status, ...warnings.map((warning) => `inference: ${warning}`)];
+    return { warnings: [...status, ...warnings.map((warning) => `inference: ${warning}`)], inference: itemInference(result) };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -150,7 +164,7 @@ export async function predictItem(item: DatasetItem, predictions: string, models
 
 /** Runs the models over the split (see the file comment) and scores their predictions into `options.out`. */
 export async function evaluateWithModels(options: EvaluateWithModelsOptions): Promise<EvalSummary> {
-  const { models, modelsLabel, onItem, ...rest } = options;
+  const { models, modelsLabel, onItem, vosAudio, ...rest } = options;
   const predictions = join(resolve(options.out), PREDICTIONS_FOLDER);
   await mkdir(predictions, { recursive: true });
   return evaluate({
@@ -159,7 +173,7 @@ export async function evaluateWithModels(options: EvaluateWithModelsOptions): Pr
     predictedBy: modelsLabel,
     predict: (item) => {
       onItem?.(item);
-      return predictItem(item, predictions, models);
+      return predictItem(item, predictions, models, { vosAudio });
     },
   });
 }

@@ -1,5 +1,6 @@
-import type { DatasetBackend, DatasetItem } from '../../plugins/api.js';
+import type { Box, DatasetBackend, DatasetItem } from '../../plugins/api.js';
 import type { DataProblem } from '../data/problems.js';
+import type { InferStatus } from '../pipeline/result.js';
 import type { DavisStatistics, MevisSummary, RevosCategoryScore, RevosSummary } from '../metrics/index.js';
 
 /** Version tags written into the report files; readers refuse other versions. */
@@ -40,7 +41,7 @@ export interface EvaluateOptions {
    * Writes the item's predictions before it is scored (`omni eval` without --predictions runs the models here); its
    * warnings go into the item's record. Items already in per_item.jsonl are neither predicted nor scored again.
    */
-  predict?: (item: DatasetItem) => Promise<string[]>;
+  predict?: (item: DatasetItem) => Promise<ItemPrediction>;
   /** What made the predictions (written into the header; a resume must match). */
   predictedBy?: string;
 }
@@ -93,7 +94,24 @@ export interface ItemRecord {
   boxIou?: number;
   /** True when the prediction was missing or unreadable (only with --skip-bad): scored 0, as the reference evaluators do. */
   failed?: boolean;
+  /** `omni eval` without --predictions: what the models answered (absent for items predicted by an earlier run). */
+  inference?: ItemInference;
   warnings: string[];
+}
+
+/** What the models said for one item: System 1's moments and System 2's boxes, to see why an item scored as it did. */
+export interface ItemInference {
+  status: InferStatus;
+  /** System 1's moments (pseudo-time) and grounding descriptions; empty when it gave none. */
+  moments: Array<{ start: string; end: string; description: string }>;
+  /** Per grounded keyframe: the original frame and the boxes System 2 drew there (original pixels). */
+  keyframes: Array<{ frame: number; description: string; boxes: Box[] }>;
+}
+
+/** What `EvaluateOptions.predict` hands back for an item's record. */
+export interface ItemPrediction {
+  warnings: string[];
+  inference?: ItemInference;
 }
 
 export interface DavisTable {

@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAdapter } from '../../../src/core/graph/lora/index.js';
 import { synthesizeDataset } from '../../../src/core/synth/index.js';
 import { writeTinyThinkerCheckpoint } from '../../../plugins/qwen-omni/test/fixtures/tiny-checkpoint.js';
-import { createSandbox, type Sandbox } from '../../cli/helpers.js';
+import { createSandbox, lines, type Sandbox } from '../../cli/helpers.js';
 
 let sandbox: Sandbox;
 let checkpoint: string;
@@ -54,6 +54,22 @@ describe('omni train / omni export adapter (CLI)', () => {
     expect(run.stdout).toContain('sampling: temperature 1 (refavs 0.45), top-p 0.95, at most 4 new tokens');
     // hidden 32, 4 heads of 8, 2 KV heads, 2 layers: r (in + out) = 2 (32+32) + 2 (32+16) + 2 (32+16) + 2 (32+32) per layer.
     expect(run.stdout).toContain('LoRA r=2 alpha=32 on q_proj,k_proj,v_proj,o_proj -> 896 trainable parameters');
+  });
+
+  it('--vos-audio: the plan loads, and a video without audio.wav is a one-line error naming the file', async () => {
+    const heard = await sandbox.run(['train', ...common(), '--dry-run', '--vos-audio']);
+    expect(heard.exitCode, heard.stderr).toBe(0);
+    const bare = join(sandbox.dir, 'revos-no-audio');
+    await cp(data, bare, { recursive: true });
+    const video = readdirSync(bare, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort()[0]!;
+    await rm(join(bare, video, 'audio.wav'));
+    const args = ['train', ...common().map((arg) => (arg === data ? bare : arg)), '--dry-run'];
+    const silent = await sandbox.run([...args, '--vos-audio']);
+    expect(silent.exitCode).toBe(2);
+    expect(lines(silent.stderr)).toEqual([
+      `omni: ${join(bare, video, 'audio.wav')} does not exist (video ${video}) (--vos-audio reads each video's sound from audio.wav beside its frames (omni data synth writes it; ReVOS and MeViS are video only): add the file or drop --vos-audio)`,
+    ]);
+    expect((await sandbox.run(args)).exitCode).toBe(0);
   });
 
   it('trains with --alpha-g 0 (no segmenter), writes the run directory, exports the adapter', async () => {

@@ -43,13 +43,42 @@ function segmenterSpy(target: VosTarget): { segment: SegmentRollouts; calls: num
   const calls: number[] = [];
   const segment: SegmentRollouts = async (requests) => {
     calls.push(requests.length);
-    return requests.map((r) => r.prompts.map(() => target.masks[0]!.map((m) => m)));
+    const masks = await target.masks();
+    return requests.map((r) => r.prompts.map(() => masks[0]!.map((m) => m)));
   };
   return { segment, calls };
 }
 
 const ANSWER =
   '<think>the dog</think><answer>{"start_time": "00:00.50", "end_time": "00:00.50", "description": "shape"} {"start_time": "00:02.00", "end_time": "00:02.00", "description": "shape"}</answer>';
+
+describe('VOS targets read their masks again when R_G needs them', () => {
+  it('building a problem reads each sampled frame once; target.masks() reads them again and gives the same masks', async () => {
+    const dataset = await openRevos(join(fixture.dir, 'revos'), 'train');
+    const reads: number[] = [];
+    const counted = {
+      ...dataset,
+      async *[Symbol.asyncIterator]() {
+        for await (const item of dataset) {
+          const objectMasks = item.objectMasks.bind(item);
+          yield { ...item, objectMasks: (frame: number) => (reads.push(frame), objectMasks(frame)) };
+        }
+      },
+    } as typeof dataset;
+    const [problem] = await vosTrainingProblems(counted, { maxFrames: 4, withFrames: false, seed: 0, prefix: 'revos' });
+    const target = problem!.target as VosTarget;
+    const frames = (problem!.target as { frameIndices: number[] }).frameIndices;
+    const perProblem = reads.length;
+    expect(perProblem).toBeGreaterThanOrEqual(frames.length);
+    expect(reads.slice(0, frames.length)).toEqual(frames);
+
+    const masks = await target.masks();
+    expect(reads.length).toBe(perProblem + frames.length);
+    expect(reads.slice(perProblem)).toEqual(frames);
+    // The same masks the pixel counts and boxes were derived from.
+    expect(masks.map((perFrame) => perFrame.map((m) => m.data.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0)))).toEqual(target.objectPixels);
+  });
+});
 
 describe('VOS rewards in the loop (synthetic ReVOS, 8 frames at 32x32)', () => {
   it('the segmenter is called once per group (all rollouts batched) when alpha_g > 0, never when alpha_g = 0', async () => {

@@ -50,6 +50,7 @@ const STORED_FLAGS: Record<string, Stored> = {
   'batch-size': (f) => f.training.batchSize,
   epochs: (f) => f.training.epochs,
   'max-frames': (f) => f.maxFrames,
+  'vos-audio': (f) => f.vosAudio === true,
   'max-steps': (f) => f.training.maxSteps,
   'save-steps': (f) => f.training.saveSteps,
   'sample-steps': (f) => f.training.sampleSteps,

@@ -60,6 +60,8 @@ export interface TrainCommandOptions {
   maxSteps?: number;
   maxCompletionLength: number;
   maxFrames: number;
+  /** VOS problems carry the video's sound (audio.wav beside the frames) as its audio track. */
+  vosAudio?: boolean;
   warmupRatio: number;
   sampleSteps: number;
   /** Flags given on the command line (not defaulted): with --resume, those that change the run are refused. */
@@ -79,6 +81,8 @@ export interface RunConfigFile {
   datasets: Array<{ name: string; root: string }>;
   rewards: RewardFlags;
   maxFrames: number;
+  /** `--vos-audio`; absent (false) in runs written before it existed. */
+  vosAudio?: boolean;
   training: TrainingConfig;
 }
 
@@ -115,7 +119,8 @@ export function resolveTrainingConfig(o: TrainCommandOptions): TrainingConfig {
 }
 
 /** Training problems with their media (frames, first frame + audio) unless `withMedia` is false (text-only prompts). */
-async function loadProblems(datasets: RunConfigFile['datasets'], maxFrames: number, seed: number, withMedia = true): Promise<{ problems: TrainingProblem[]; plan: PlanDataset[] }> {
+async function loadProblems(file: RunConfigFile, seed: number, withMedia = true): Promise<{ problems: TrainingProblem[]; plan: PlanDataset[] }> {
+  const { datasets, maxFrames } = file;
   const problems: TrainingProblem[] = [];
   const plan: PlanDataset[] = [];
   for (const { name, root } of datasets) {
@@ -129,7 +134,7 @@ async function loadProblems(datasets: RunConfigFile['datasets'], maxFrames: numb
     const open = VOS_DATASETS[name];
     if (!open && name !== 'refavs') throw new InputError(`training on --dataset ${name} is not supported yet`, { hint: `train on ${[...Object.keys(VOS_DATASETS), 'refavs', ...Object.keys(GROUNDING_DATASETS)].join(', ')}` });
     const found = open
-      ? await vosTrainingProblems(await open(root, 'train'), { maxFrames, withFrames: withMedia, seed, prefix: name })
+      ? await vosTrainingProblems(await open(root, 'train'), { maxFrames, withFrames: withMedia, withAudio: file.vosAudio === true, seed, prefix: name })
       : await refAvsTrainingProblems(await openRefAvs(root, 'train'), { withMedia, prefix: name });
     plan.push({ name, root, problems: found.length });
     problems.push(...found);
@@ -148,16 +153,17 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<void> {
       datasets: o.datasets.length > 0 ? o.datasets.map((d) => ({ ...d, root: resolve(d.root) })) : stored.datasets,
       rewards: o.rewards,
       maxFrames: o.maxFrames,
+      vosAudio: o.vosAudio === true,
       training: resolveTrainingConfig(o),
     };
     ({ file, applied: resumedSettings } = resumeConfig(stored, requested, o.explicitFlags ?? new Set(), o.resume));
   } else {
     if (!o.from) throw new InputError('no policy checkpoint to train: --from is missing', { hint: 'pass --from <checkpoint dir>' });
-    file = { format: 1, model: resolve(o.from), datasets: o.datasets.map((d) => ({ ...d, root: resolve(d.root) })), rewards: o.rewards, maxFrames: o.maxFrames, training: resolveTrainingConfig(o) };
+    file = { format: 1, model: resolve(o.from), datasets: o.datasets.map((d) => ({ ...d, root: resolve(d.root) })), rewards: o.rewards, maxFrames: o.maxFrames, ...(o.vosAudio ? { vosAudio: true } : {}), training: resolveTrainingConfig(o) };
   }
   const config = file.training;
   const plugin = await o.trainable();
-  const { problems, plan: planned } = await loadProblems(file.datasets, file.maxFrames, config.seed, !o.dryRun);
+  const { problems, plan: planned } = await loadProblems(file, config.seed, !o.dryRun);
   if (o.dryRun) {
     const estimate = await plugin.estimate(file.model, config.adapter.kind === 'lora' ? config.adapter : undefined);
     o.write(renderPlan(trainingPlan(config, planned, problems, estimate), config));

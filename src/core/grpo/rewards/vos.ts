@@ -12,10 +12,16 @@ import { samMaskIou } from './sam-iou.js';
 import { combineVosReward, DEFAULT_VOS_REWARD_WEIGHTS, SAM_ALPHA_THRESHOLD, type VosRewardParts, type VosRewardWeights } from './vos-combine.js';
 import { groundingReward, type GroundingOutcome, type GroundingReply, type GroundingTarget, type SamBoxPrompt } from './vos-grounding.js';
 
-/** Ground truth of one VOS sample: the selected objects (at most 3) on the F sampled frames. */
+export type VosMasks = ReadonlyArray<ReadonlyArray<BinaryMask>>;
+
+/**
+ * Ground truth of one VOS sample: the selected objects (at most 3) on the F sampled frames. The keyframe and box
+ * terms need only the pixel counts and boxes; the masks themselves are read again when the mask term (R_G) needs
+ * them, so a training set of thousands of samples does not hold every sampled frame's masks.
+ */
 export interface VosTarget extends KeyframeTarget, GroundingTarget {
   /** `[object][frame]` masks at the original resolution. */
-  masks: ReadonlyArray<ReadonlyArray<BinaryMask>>;
+  masks(): Promise<VosMasks>;
 }
 
 function foregroundPixels(mask: BinaryMask): number {
@@ -24,14 +30,18 @@ function foregroundPixels(mask: BinaryMask): number {
   return pixels;
 }
 
-/** The target of one sample from its `[object][frame]` masks (pixel counts and boxes derived as the authors do). */
-export function vosTarget(masks: ReadonlyArray<ReadonlyArray<BinaryMask>>): VosTarget {
+/**
+ * The target of one sample from its `[object][frame]` masks (pixel counts and boxes derived as the authors do).
+ * With `reload`, the target keeps only that function and calls it when the masks are needed (it must give the
+ * same masks); without, it keeps `masks`.
+ */
+export function vosTarget(masks: VosMasks, reload?: () => Promise<VosMasks>): VosTarget {
   if (masks.length === 0) throw new Error('vosTarget: a VOS sample needs at least one object');
   const frameCount = masks[0]!.length;
   if (masks.some((frames) => frames.length !== frameCount)) throw new Error('vosTarget: every object needs a mask on every sampled frame');
   return {
     frameCount,
-    masks,
+    masks: reload ?? (() => Promise.resolve(masks)),
     objectPixels: masks.map((frames) => frames.map(foregroundPixels)),
     objectBoxes: masks.map((frames) => frames.map(maskBox)),
   };
@@ -114,10 +124,11 @@ export async function vosRewards(completions: readonly string[], target: VosTarg
     const propagated = await options.segment(waiting.map((rollout) => ({ rollout, prompts: results[rollout]!.grounding!.samPrompts })));
     if (propagated && propagated.length !== waiting.length) throw new Error(`vosRewards: the segmenter answered ${propagated.length} of ${waiting.length} requests`);
     if (propagated) {
+      const masks = await target.masks();
       waiting.forEach((rollout, i) => {
         const r = results[rollout]!;
         const g = r.grounding!;
-        r.parts = { ...r.parts, avgIou: g.avgIou, avgRatio: g.avgRatio, objectNumMismatch: g.objectNumMismatch, samIou: samMaskIou(propagated[i]!, target.masks) };
+        r.parts = { ...r.parts, avgIou: g.avgIou, avgRatio: g.avgRatio, objectNumMismatch: g.objectNumMismatch, samIou: samMaskIou(propagated[i]!, masks) };
       });
     }
   }
