@@ -62,6 +62,23 @@ describe('runTraining (GRPO, LoRA, text-only prompts on a tiny random thinker)',
     expect(b.metrics.map(stripTimes)).toEqual(a.metrics.map(stripTimes));
   });
 
+  it('a GRPO step builds each prompt once: the rollout and the learner share it, the next step builds it again', async () => {
+    const built: string[] = [];
+    const problems = textProblems(4).map((problem) => ({ ...problem, messages: () => (built.push(problem.id), problem.messages()) }));
+    const config = tinyConfig({ maxSteps: 2, batchSize: 2, epochs: 2, saveSteps: 100, sampleSteps: 0 });
+    const policy = await fixture.open();
+    try {
+      const runDir = await RunDir.create(join(fixture.dir, 'step-prompts'), config);
+      await runTraining({ config, policy, problems, rewards: { moments: momentCharacterReward((ids) => policy.decode(ids)) }, runDir });
+    } finally {
+      await policy.release();
+    }
+    // 2 steps of 2 prompts: each built once per step (the learner re-encodes it from the same messages).
+    expect(built).toHaveLength(4);
+    expect(new Set(built.slice(0, 2)).size).toBe(2);
+    expect(new Set(built.slice(2)).size).toBe(2);
+  });
+
   it('--resume from step 2 continues exactly as the uninterrupted run', async () => {
     const full = tinyConfig({ maxSteps: 4 });
     const whole = await train(join(fixture.dir, 'whole'), full);

@@ -13,6 +13,7 @@ import { dapoTokenNormalizer } from './objective.js';
 import type { ScoringRow, TrainablePolicy } from './policy.js';
 import { planBatches, type TaskName, type TrainingProblem } from './problems.js';
 import { createRolloutWorker, type RewardScorer, type RolloutGroup, type RolloutResult } from './rollout.js';
+import { StepMessages } from './step-messages.js';
 
 export interface TrainProgress {
   step: number;
@@ -90,8 +91,9 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
         await runDir.truncateAfter(0);
       }
     }
+    const prompts = new StepMessages(problems);
     const worker = generator
-      ? createRolloutWorker({ policy, generator, problems, rewards: options.rewards ?? {} })
+      ? createRolloutWorker({ policy, generator, problems: prompts.problems, rewards: options.rewards ?? {} })
       : undefined;
     let lastCheckpoint: string | undefined;
     const checkpoint = async (dataPosition: number) => {
@@ -110,7 +112,8 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
       if (worker) {
         worker.syncWeights(learner.parameters());
         const rollout = await worker.rollout({ step: position, problemIds: ids, sampling: config.sampling, seed: config.seed });
-        records = await learnGrpo(learner, policy, problems, rollout, config);
+        records = await learnGrpo(learner, policy, prompts.problems, rollout, config);
+        prompts.nextStep();
         if (config.sampleSteps > 0 && (position + 1) % config.sampleSteps === 0) {
           await runDir.appendSamples({ step: learner.trainer.step, groups: rollout.groups.map(sampleOf) });
         }
