@@ -329,6 +329,15 @@ describe('omni eval without --predictions: run the models, then score', () => {
     expect(video?.pcm?.length).toBeGreaterThan(0);
     const silent = { ...subset, audioPath: undefined };
     await expect(predictItem(silent, join(sandbox.dir, 'subset-silent'), { policy, segmenter: sam2 }, { vosAudio: true })).rejects.toThrow(`${join(revos, item.video, 'audio.wav')} does not exist`);
+
+    // A separate System 2 (--grounding-model): the policy answers System 1 only, the grounding model every keyframe.
+    const grounding = new ScriptedPolicy('unused', GROUNDING_ANSWER);
+    policy.calls.length = 0;
+    const split = await predictItem(subset, join(sandbox.dir, 'subset-grounding'), { policy, grounding, segmenter: sam2 });
+    expect(split.inference?.keyframes.map((k) => k.boxes)).toEqual([[[16, 12, 36, 24]]]);
+    expect(policy.calls).toHaveLength(1);
+    expect(grounding.calls).toHaveLength(1);
+    expect(grounding.calls[0][0].content.map((part) => part.type)).toEqual(['image', 'text']);
   }, 60_000);
 
   it('CLI with the real tiny thinker: random answers -> empty predictions; the run completes and scores (ReVOS)', async () => {
@@ -351,6 +360,18 @@ describe('omni eval without --predictions: run the models, then score', () => {
     }
     expect(summary.metrics.jf!.jf).toBeLessThan(50);
     expect(await readFile(join(out, 'summary.md'), 'utf8')).toContain('Overall');
+  }, 120_000);
+
+  it('CLI --grounding-model: a second policy serves System 2, named in the report header', async () => {
+    const out = join(sandbox.dir, 'eval-cli-grounding');
+    const run = await sandbox.run(['eval', '--dataset', 'revos', '--data-root', revos, '--split', 'valid', '--limit', '1', '--model', models.policy, '--grounding-model', models.policy, '--segmenter-model', models.segmenter, '--max-new-tokens', '8', '--out', out, '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const header = JSON.parse(lines(await readFile(join(out, 'per_item.jsonl'), 'utf8'))[0]) as { header: { predictedBy: string } };
+    expect(header.header.predictedBy).toBe(`qwen-omni:${models.policy} (grounding ${models.policy}) + sam2:${models.segmenter}`);
+    // A resume with System 2 left out is other models, and refused.
+    const other = await sandbox.run(['eval', '--dataset', 'revos', '--data-root', revos, '--split', 'valid', '--limit', '1', '--model', models.policy, '--segmenter-model', models.segmenter, '--max-new-tokens', '8', '--out', out, '--json']);
+    expect(other.exitCode).toBe(2);
+    expect(other.stderr).toContain('this run has models');
   }, 120_000);
 
   it('CLI on RefAVS: the frames folder plus audio.wav go to System 1 with the RefAVS prompt; --limit 2', async () => {

@@ -68,5 +68,7 @@ describe('omni eval --predictions (CLI)', () => {
     const audio = await sandbox.run([...base(), '--vos-audio', '--out', 'audio']);
     expect(audio.exitCode).toBe(2);
     expect(lines(audio.stderr)).toEqual(['omni: --vos-audio applies when omni eval runs the models; --predictions are scored as they are (drop --vos-audio)']);
+    const both = await sandbox.run([...base(), '--vos-audio', '--grounding-model', 'g', '--out', 'audio']);
+    expect(lines(both.stderr)).toEqual(['omni: --vos-audio and --grounding-model apply when omni eval runs the models; --predictions are scored as they are (drop --vos-audio and --grounding-model)']);
   });
 });

@@ -33,6 +33,7 @@ export default class Eval extends BaseCommand {
     segmenter: sharedFlags.segmenter,
     device: sharedFlags.device,
     model: Flags.string({ description: 'Without --predictions: the policy model (System 1 and grounding). Default: config "models.policy", else the bundled nano policy.', helpValue: '<ref>' }),
+    'grounding-model': Flags.string({ description: 'Without --predictions: a separate grounding model (System 2) for the policy backend, as omni infer --grounding-model. Default: the policy model itself (Omni-R1 serves as both systems).', helpValue: '<ref>' }),
     'segmenter-model': Flags.string({ description: 'Without --predictions: the segmenter model. Default: config "models.segmenter", else the bundled nano segmenter.', helpValue: '<ref>' }),
     'max-new-tokens': Flags.string({ description: 'Without --predictions: most tokens each generation may produce.', default: '1024', helpValue: '<n>' }),
     'vos-audio': Flags.boolean({ description: "Without --predictions: System 1 hears each ReVOS/MeViS video too, from audio.wav beside its frames (omni data synth writes it; the released datasets are video only).", default: false }),
@@ -47,7 +48,11 @@ export default class Eval extends BaseCommand {
     const { flags } = await this.parse(Eval);
     const dataRoot = requireDirectory(flags['data-root'], '--data-root');
     const predictions = flags.predictions === undefined ? undefined : requireDirectory(flags.predictions, '--predictions');
-    if (predictions && flags['vos-audio']) throw new InputError('--vos-audio applies when omni eval runs the models; --predictions are scored as they are', { hint: 'drop --vos-audio' });
+    const modelOnly = (['vos-audio', 'grounding-model'] as const).filter((name) => flags[name] !== undefined && flags[name] !== false);
+    if (predictions && modelOnly.length > 0) {
+      const named = modelOnly.map((name) => `--${name}`).join(' and ');
+      throw new InputError(`${named} ${modelOnly.length === 1 ? 'applies' : 'apply'} when omni eval runs the models; --predictions are scored as they are`, { hint: `drop ${named}` });
+    }
     const limit = flags.limit === undefined ? undefined : numberFlag(flags.limit, 'limit', { min: 1, integer: true });
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
 
@@ -95,23 +100,25 @@ export default class Eval extends BaseCommand {
       const segmenterRef = flags['segmenter-model'] ?? loaded.config.models?.segmenter;
       const label = (role: 'policy' | 'segmenter', ref: string | undefined) => ref ?? (bundled.has(role) ? 'nano (bundled)' : 'default');
       const policy = await createBackend(registry, 'policy', backends.policy, { ...context, model: policyRef });
+      let grounding;
       let segmenter;
       try {
+        if (flags['grounding-model']) grounding = await createBackend(registry, 'policy', backends.policy, { ...context, model: flags['grounding-model'] });
         segmenter = await createBackend(registry, 'segmenter', backends.segmenter, { ...context, model: segmenterRef });
       } catch (error) {
-        await policy.close();
+        await Promise.all([policy.close(), grounding?.close()]);
         throw error;
       }
       try {
         summary = await evaluateWithModels({
           ...common,
-          models: { policy, segmenter, maxNewTokens, groundingMaxNewTokens: maxNewTokens, warn: flags.json ? undefined : context.warn },
-          modelsLabel: `${backends.policy.name}:${label('policy', policyRef)} + ${backends.segmenter.name}:${label('segmenter', segmenterRef)}${flags['vos-audio'] ? ' + vos audio' : ''}`,
+          models: { policy, grounding, segmenter, maxNewTokens, groundingMaxNewTokens: maxNewTokens, warn: flags.json ? undefined : context.warn },
+          modelsLabel: `${backends.policy.name}:${label('policy', policyRef)}${flags['grounding-model'] ? ` (grounding ${flags['grounding-model']})` : ''} + ${backends.segmenter.name}:${label('segmenter', segmenterRef)}${flags['vos-audio'] ? ' + vos audio' : ''}`,
           vosAudio: flags['vos-audio'],
         });
       } finally {
         progress.stop();
-        await Promise.all([policy.close(), segmenter.close()]);
+        await Promise.all([policy.close(), grounding?.close(), segmenter.close()]);
       }
     }
     if (flags.json) {
